@@ -1,0 +1,643 @@
+"""Parse tree to IR: resolve names, check types, fold constants.
+
+Declarations are lowered in dependency order (constants, types, messages,
+roles, channels, variables, steps, faults, properties), each inside its own
+error boundary so that one mistake does not hide the next.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lark import Token, Tree
+
+from accord import ir
+from accord.diagnostics import Diagnostic, SourceFile, SpecError, did_you_mean
+from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, require, span_of
+from accord.dsl.lower_stmt import StmtLowerer, pattern
+from accord.dsl.scope import Ctx, Symbols, fail, unknown
+from accord.dsl.warnings import collect_warnings
+from accord.ir.types import DOMAIN_LIMIT, render_type, size
+from accord.semantics.evaluate import EvalError, const_value
+
+ENV_ROLE = "env"
+
+
+class Lowerer:
+    def __init__(self, src: SourceFile, overrides: dict[str, int | bool]):
+        self.sy = Symbols(src, dict(overrides))
+        self.ex = ExprLowerer(self.sy)
+        self.st = StmtLowerer(self.sy, self.ex)
+        self.diags: list[Diagnostic] = []
+
+    def guard(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except SpecError as exc:
+            self.diags.append(exc.diagnostic)
+            return None
+        except EvalError as exc:
+            self.diags.append(Diagnostic("ACC240", f"cannot evaluate: {exc}", exc.span))
+            return None
+
+    def declare(self, name_tok: Token, kind: str) -> str:
+        name = str(name_tok)
+        sy = self.sy
+        if name in sy.declared_at:
+            first = sy.declared_at[name]
+            raise fail("ACC204", f"`{name}` is declared twice", span_of(name_tok, sy),
+                       notes=((f"first declared at line {first.line}", first),))
+        sy.declared_at[name] = span_of(name_tok, sy)  # type: ignore[assignment]
+        return name
+
+    # ================================================================== entry
+    def lower(self, tree: Tree) -> ir.Protocol | None:
+        name_tok, *decls = tree.children
+        decls = [d for d in decls if isinstance(d, Tree) and d.data != "empty_decl"]
+        by_kind: dict[str, list[Tree]] = {}
+        for d in decls:
+            by_kind.setdefault(d.data, []).append(d)
+
+        out: dict[int, Any] = {}  # id(tree) -> lowered decl, to keep source order
+
+        for d in by_kind.get("enum_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.enum_decl(d))
+        for d in by_kind.get("const_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
+        self._unknown_overrides()
+        for d in by_kind.get("type_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.type_decl(d))
+        roles = by_kind.get("role_decl", [])
+        for d in roles:
+            self.guard(lambda d=d: self.role_header(d))
+        if by_kind.get("action_decl"):
+            self.sy.roles[ENV_ROLE] = ir.RoleType(ENV_ROLE, 1, indexed=False)
+            self.sy.role_locals[ENV_ROLE] = {}
+        for d in by_kind.get("message_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.message_decl(d))
+        for d in by_kind.get("channel_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.channel_decl(d))
+        for d in by_kind.get("var_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.var_decl(d, None))
+        for d in roles:
+            self.guard(lambda d=d: self.role_vars(d))
+        for d in roles:
+            out[id(d)] = self.guard(lambda d=d: self.role_body(d))
+        env_steps = [self.guard(lambda d=d: self.step(d, ENV_ROLE)) for d in by_kind.get("action_decl", [])]
+
+        schedule = ir.Schedule.INTERLEAVING
+        for d in decls:
+            if d.data in ("enum_decl", "const_decl", "type_decl", "role_decl", "message_decl",
+                          "channel_decl", "var_decl", "action_decl"):
+                continue
+            if d.data == "schedule_decl":
+                schedule = ir.Schedule(str(d.children[0].children[0]))
+                continue
+            method = getattr(self, d.data)
+            out[id(d)] = self.guard(lambda d=d, m=method: m(d))
+
+        if any(d.is_error for d in self.diags):
+            return None
+        ordered: list[Any] = []
+        env_done = False
+        for d in decls:
+            if d.data == "action_decl":
+                if not env_done:
+                    env_done = True
+                    ordered.append(ir.Role(ENV_ROLE, 1, False, False, (), tuple(s for s in env_steps if s),
+                                           None, implicit=True))
+                continue
+            v = out.get(id(d))
+            if isinstance(v, list):
+                ordered.extend(v)
+            elif v is not None:
+                ordered.append(v)
+        proto = ir.Protocol(str(name_tok), tuple(ordered), schedule, source=self.sy.src)
+        self.guard(lambda: self.check_protocol(proto))
+        if not any(d.is_error for d in self.diags):
+            self.diags.extend(collect_warnings(proto, self.sy))
+        return proto
+
+    def _unknown_overrides(self) -> None:
+        for name in self.sy.overrides:
+            if name not in self.sy.consts:
+                self.diags.append(Diagnostic(
+                    "ACC401", f"--const {name}: the spec declares no constant `{name}`", None,
+                    hint=did_you_mean(name, self.sy.consts) or "constants are declared with `const NAME = value`"))
+
+    # ================================================================== constants and types
+    def const_decl(self, d: Tree) -> ir.ConstDecl:
+        name_tok, expr_node = d.children
+        name = self.declare(name_tok, "constant")
+        e = self.ex.expr(expr_node, Ctx(const_only=True))
+        value = const_value(e)
+        overridden = False
+        if name in self.sy.overrides:
+            ov = self.sy.overrides[name]
+            if isinstance(value, bool) != isinstance(ov, bool):
+                raise fail("ACC402", f"--const {name}={ov}: `{name}` is {render_type(e.type)}", span_of(name_tok, self.sy))
+            value, overridden = ov, True
+        if isinstance(value, bool):
+            t: ir.Type = BOOL
+        elif isinstance(value, int):
+            t = ir.IntType(value, value)
+        else:
+            raise fail("ACC232", "a constant must be a number or a boolean", span_of(d, self.sy))
+        c = ir.ConstDecl(name, value, t, e, overridden, span_of(d, self.sy))
+        self.sy.consts[name] = c
+        return c
+
+    def const_int(self, node: Any, what: str, lo: int | None = None) -> tuple[int, ir.Expr]:
+        e = self.ex.expr(node, Ctx(const_only=True))
+        if not isinstance(e.type, ir.IntType):
+            raise fail("ACC210", f"{what} must be a number, found {render_type(e.type)}", e.span)
+        v = const_value(e)
+        if lo is not None and v < lo:
+            raise fail("ACC233", f"{what} must be at least {lo}, but is {v}", e.span)
+        return v, e
+
+    def enum_decl(self, d: Tree) -> ir.EnumDecl:
+        name_tok, *members = d.children
+        name = self.declare(name_tok, "enum")
+        seen: set[str] = set()
+        for m in members:
+            if str(m) in seen:
+                raise fail("ACC204", f"enum `{name}` lists `{m}` twice", span_of(m, self.sy))
+            seen.add(str(m))
+        t = ir.EnumType(name, tuple(str(m) for m in members))
+        self.sy.types[name] = t
+        for m in members:
+            self.sy.enum_members.setdefault(str(m), []).append(t)
+        return ir.EnumDecl(name, t, span_of(d, self.sy))
+
+    def type_decl(self, d: Tree) -> ir.TypeDecl:
+        name_tok, type_node = d.children
+        name = self.declare(name_tok, "type")
+        t = self.type(type_node)
+        t = _with_alias(t, name)
+        self.sy.types[name] = t
+        return ir.TypeDecl(name, t, span_of(d, self.sy))
+
+    def type(self, node: Any) -> ir.Type:
+        kind = node.data
+        sp = span_of(node, self.sy)
+        if kind == "bool_type":
+            return BOOL
+        if kind == "named_type":
+            name = str(node.children[0])
+            t = self.ex.type_by_name(name)
+            if t is None:
+                raise unknown("type", name, sp, [*self.sy.types, *self.sy.roles, "bool"])
+            self.sy.used.add(name)
+            return t
+        if kind == "range_type":
+            lo, lo_e = self.const_int(node.children[0], "the lower bound")
+            hi, hi_e = self.const_int(node.children[1], "the upper bound")
+            if hi < lo:
+                raise fail("ACC234", f"the range {lo}..{hi} is empty", sp, "the upper bound must be at least the lower")
+            return ir.IntType(lo, hi, src=(lo_e, hi_e))
+        if kind == "set_type":
+            return ir.SetType(self._finite(self.type(node.children[0]), node.children[0], 20))
+        if kind == "map_type":
+            return ir.MapType(self._finite(self.type(node.children[0]), node.children[0], 4096),
+                              self.type(node.children[1]))
+        if kind == "seq_type":
+            mx, mx_e = self.const_int(node.children[1], "the bound of a sequence", lo=0)
+            return ir.SeqType(self.type(node.children[0]), mx, src=mx_e)
+        if kind == "record_type":
+            fields = []
+            for f in node.children:
+                fname, ftype = f.children
+                if any(n == str(fname) for n, _ in fields):
+                    raise fail("ACC204", f"field `{fname}` declared twice", span_of(fname, self.sy))
+                fields.append((str(fname), self.type(ftype)))
+            return ir.RecordType(tuple(fields))
+        if kind == "option_type":
+            return ir.OptionType(self.type(node.children[0]))
+        raise fail("ACC100", f"unsupported type `{kind}`", sp)
+
+    def _finite(self, t: ir.Type, node: Any, limit: int) -> ir.Type:
+        n = size(t)
+        if n > limit:
+            raise fail("ACC235", f"{render_type(t)} has {n} values; as a set element or map key at most "
+                       f"{limit} are supported", span_of(node, self.sy), "use a smaller range")
+        return t
+
+    # ================================================================== messages, roles, channels
+    def message_decl(self, d: Tree) -> ir.MessageDecl:
+        name_tok, *fields = d.children
+        name = self.declare(name_tok, "message")
+        lowered = []
+        for f in fields:
+            if f is None:
+                continue
+            fname, ftype = f.children
+            if any(n == str(fname) for n, _ in lowered):
+                raise fail("ACC204", f"message `{name}` has two fields named `{fname}`", span_of(fname, self.sy))
+            lowered.append((str(fname), self.type(ftype)))
+        m = ir.MessageDecl(name, tuple(lowered), True, span_of(d, self.sy))
+        self.sy.messages[name] = m
+        return m
+
+    def role_header(self, d: Tree) -> None:
+        name_tok, count_node, sym, *_ = d.children
+        name = self.declare(name_tok, "role")
+        if count_node is None:
+            count, indexed = 1, False
+        else:
+            count, _ = self.const_int(count_node, f"the number of `{name}` instances", lo=1)
+            indexed = True
+        self.sy.roles[name] = ir.RoleType(name, count, indexed)
+        self.sy.role_symmetric[name] = sym is not None
+        self.sy.role_locals[name] = {}
+
+    def channel_decl(self, d: Tree) -> ir.Channel:
+        src_tok, dst_tok, kind_node, *opts = d.children
+        for tok in (src_tok, dst_tok):
+            if str(tok) not in self.sy.roles or str(tok) == ENV_ROLE:
+                raise unknown("role", str(tok), span_of(tok, self.sy), [r for r in self.sy.roles if r != ENV_ROLE])
+        kind = ir.ChanKind(str(kind_node.children[0]))
+        capacity, cap_src, full, topo = None, None, ir.FullMode.BLOCKS, ir.Topology.LINKS
+        for o in opts:
+            if o.data == "capacity_opt":
+                capacity, cap_src = self.const_int(o.children[0], "a channel's capacity", lo=1)
+            elif o.data == "full_mode":
+                full = ir.FullMode(str(o.children[0]))
+            else:
+                topo = ir.Topology(str(o.children[0]))
+        sp = span_of(d, self.sy)
+        if kind is ir.ChanKind.SYNC and capacity is not None:
+            raise fail("ACC303", "a `sync` channel is a rendezvous and has no capacity", sp, "remove `capacity`")
+        if kind is ir.ChanKind.SET and full is not ir.FullMode.BLOCKS:
+            raise fail("ACC303", "a `set` channel holds each message once; `drops`/`fails` do not apply", sp)
+        ch = ir.Channel(str(src_tok), str(dst_tok), kind, capacity, full, topo, cap_src, sp)
+        if ch.name in self.sy.channels:
+            raise fail("ACC204", f"channel {ch.src} -> {ch.dst} is declared twice", sp)
+        self.sy.channels[ch.name] = ch
+        return ch
+
+    # ================================================================== variables
+    def var_decl(self, d: Tree, role: str | None) -> ir.VarDecl:
+        pers, name_tok, type_node, init_node, merge_node = d.children
+        name = str(name_tok)
+        sp = span_of(name_tok, self.sy)
+        scope_vars = self.sy.role_locals[role] if role else self.sy.shared
+        if name in scope_vars or (role is None and name in self.sy.declared_at):
+            raise fail("ACC204", f"`{name}` is declared twice", sp)
+        if role and name in self.sy.shared:
+            raise fail("ACC204", f"`{name}` is already a shared variable; a role variable may not hide it", sp)
+        if role is None:
+            self.sy.declared_at[name] = sp  # type: ignore[assignment]
+        t = self.type(type_node)
+        ctx = Ctx(const_only=True)
+        if init_node is None:
+            kind, init = ir.InitKind.VALUE, None
+            raise fail("ACC236", f"`{name}` needs an initial value", sp,
+                       f"write `= value`, `in {{choices}}` or `in any` after the type")
+        elif init_node.data == "init_value":
+            kind = ir.InitKind.VALUE
+            init = self.ex.expr(init_node.children[0], ctx, t)
+            require(init, t, f"the initial value of `{name}`", self.sy)
+        elif init_node.data == "init_choice":
+            kind = ir.InitKind.CHOICE
+            init = self.ex.domain(init_node.children[0], ctx)
+            et = self.ex.elem_type(init)
+            if not compatible(t, et):
+                raise fail("ACC210", f"the initial choices of `{name}` must be {render_type(t)}, found "
+                           f"{render_type(et)}", init.span)
+        else:
+            kind, init = ir.InitKind.ANY, None
+            if size(t) > DOMAIN_LIMIT:
+                raise fail("ACC235", f"`in any` over {render_type(t)} ({size(t)} values) is too large", sp)
+        merge = None
+        if merge_node is not None:
+            words = [str(c) for c in merge_node.children]
+            merge = ir.MergeKind.CONFLICT if words == ["conflict"] else ir.MergeKind(words[1])
+            if role is not None:
+                raise fail("ACC304", "`merge`/`conflict` apply to shared variables only", sp,
+                           "a role's own variables are written by one agent")
+            if merge is ir.MergeKind.UNION and not isinstance(t, ir.SetType):
+                raise fail("ACC304", "`merge union` needs a set variable", sp)
+        v = ir.VarDecl(name, t, kind, init, pers is not None, merge, span_of(d, self.sy))
+        scope_vars[name] = v
+        return v
+
+    def role_vars(self, d: Tree) -> None:
+        name = str(d.children[0])
+        for item in d.children[3:]:
+            if isinstance(item, Tree) and item.data == "var_decl":
+                self.guard(lambda item=item: self.var_decl(item, name))
+
+    # ================================================================== steps
+    def role_body(self, d: Tree) -> ir.Role:
+        name_tok, count_node, sym, *items = d.children
+        name = str(name_tok)
+        rt = self.sy.roles[name]
+        steps: list[ir.Step] = []
+        final: ir.Expr | None = None
+        always = False
+        seen: dict[str, Any] = {}
+        for item in items:
+            if not isinstance(item, Tree) or item.data in ("var_decl", "empty_decl"):
+                continue
+            if item.data in ("final_when", "final_always"):
+                if final is not None or always:
+                    self.diags.append(Diagnostic("ACC204", f"role `{name}` declares `final` twice",
+                                                 span_of(item, self.sy)))
+                    continue
+                if item.data == "final_always":
+                    always = True
+                else:
+                    final = self.guard(lambda item=item: self.ex.cond(item.children[0], Ctx(role=name),
+                                                                       "a final condition"))
+                continue
+            step = self.guard(lambda item=item: self.step(item, name))
+            if step is None:
+                continue
+            if step.kind is ir.StepKind.ACTION:
+                key = step.name
+                if key in seen:
+                    self.diags.append(Diagnostic("ACC204", f"role `{name}` has two actions named `{key}`",
+                                                 step.span))
+                seen[key] = step
+            steps.append(step)
+        vars_ = tuple(self.sy.role_locals[name].values())
+        return ir.Role(name, rt.count, rt.indexed, self.sy.role_symmetric[name], vars_, tuple(steps), final,
+                       always, count_src=count_node, span=span_of(d, self.sy))
+
+    def step(self, d: Tree, role: str) -> ir.Step:
+        env = role == ENV_ROLE
+        base = Ctx(role=role, env_role=env)
+        sp = span_of(d, self.sy)
+        if d.data == "action_decl":
+            name_tok, params_node, guard_node, cost_node, body = d.children
+            ctx = base
+            params: list[tuple[str, ir.Expr]] = []
+            for p in (params_node.children if params_node is not None else []):
+                if p is None:
+                    continue
+                pname, dom_node = p.children
+                if str(pname) in ctx.bound:
+                    raise fail("ACC204", f"parameter `{pname}` is declared twice", span_of(pname, self.sy))
+                dom = self.ex.domain(dom_node, ctx)
+                params.append((str(pname), dom))
+                ctx = ctx.bind(str(pname), self.ex.elem_type(dom))
+            guard = self.ex.cond(guard_node.children[0], ctx, "a guard") if guard_node else None
+            cost = self.cost(cost_node, ctx)
+            return ir.Step(ir.StepKind.ACTION, str(name_tok), role, tuple(params), guard,
+                           self.st.block(body, ctx), cost, span=sp)
+        if d.data == "timeout_decl":
+            guard_node, cost_node, body = d.children
+            guard = self.ex.cond(guard_node.children[0], base, "a guard") if guard_node else None
+            return ir.Step(ir.StepKind.TIMEOUT, "timeout", role, (), guard, self.st.block(body, base),
+                           self.cost(cost_node, base), span=sp)
+        # handler
+        msg_tok, pats_node, from_node, guard_node, cost_node, body = d.children
+        pats = [p for p in (pats_node.children if pats_node is not None else []) if p is not None]
+        mname = str(msg_tok)
+        if mname not in self.sy.messages:
+            raise unknown("message", mname, span_of(msg_tok, self.sy), list(self.sy.messages))
+        self.sy.used.add(mname)
+        decl = self.sy.messages[mname]
+        if pats_node is not None and len(pats) != len(decl.fields):
+            raise fail("ACC221", f"message `{mname}` has {len(decl.fields)} field(s); the pattern has {len(pats)}",
+                       span_of(pats_node, self.sy),
+                       f"`on {mname}({', '.join(n for n, _ in decl.fields)})`, or `on {mname}` to ignore the fields")
+        chans = tuple(c.name for c in self.sy.channels.values() if c.dst == role)
+        if not chans:
+            raise fail("ACC301", f"role `{role}` handles `{mname}` but no channel leads to `{role}`",
+                       span_of(msg_tok, self.sy), f"declare one, e.g. `channel Sender -> {role} fifo`")
+        senders = {self.sy.channels[c].src for c in chans}
+        sender_type = self.sy.roles[next(iter(senders))] if len(senders) == 1 else None
+        ctx = base.with_(in_handler=True, sender_type=sender_type)
+        patterns = []
+        for (fname, ftype), p in zip(decl.fields, pats):
+            pat = pattern(self.sy, self.ex, p, ftype, ctx)
+            if pat.kind == "bind":
+                if pat.name in ctx.bound:
+                    raise fail("ACC204", f"`{pat.name}` is bound twice in this pattern", pat.span)
+                ctx = ctx.bind(pat.name or "", ftype)
+            patterns.append(pat)
+        sender = None
+        if from_node is not None:
+            sender = str(from_node.children[0])
+            if sender_type is None:
+                raise fail("ACC227", f"`{mname}` can reach `{role}` from {', '.join(sorted(senders))}; "
+                           "`from` needs one sender role", span_of(from_node, self.sy))
+            ctx = ctx.bind(sender, sender_type)
+        guard = self.ex.cond(guard_node.children[0], ctx, "a guard") if guard_node else None
+        return ir.Step(ir.StepKind.HANDLER, mname, role, (), guard, self.st.block(body, ctx),
+                       self.cost(cost_node, ctx), tuple(patterns), sender, sender_type, chans, span=sp)
+
+    def cost(self, node: Tree | None, ctx: Ctx) -> tuple[tuple[str, ir.Expr], ...]:
+        if node is None:
+            return ()
+        out = []
+        for item in node.children:
+            n, v = item.children
+            e = self.ex.expr(v, ctx)
+            if not isinstance(e.type, ir.IntType):
+                raise fail("ACC210", f"cost `{n}` must be a number", e.span)
+            out.append((str(n), e))
+        return tuple(out)
+
+    # ================================================================== faults and properties
+    def faults_block(self, d: Tree) -> list[ir.Fault]:
+        return [f for f in (self.guard(lambda f=f: self.fault(f)) for f in d.children) if f is not None]
+
+    def fault(self, d: Tree) -> ir.Fault:
+        kind_node, target_node, budget_node = d.children
+        kind = ir.FaultKind(str(kind_node.children[0]))
+        budget, budget_e = self.const_int(budget_node, "a fault budget", lo=0)
+        sp = span_of(d, self.sy)
+        target = None
+        if target_node is not None:
+            tsp = span_of(target_node, self.sy)
+            if target_node.data == "target_name":
+                target = str(target_node.children[0])
+                if kind in (ir.FaultKind.CRASH, ir.FaultKind.RESTART, ir.FaultKind.TIMEOUT):
+                    if target not in self.sy.roles or target == ENV_ROLE:
+                        raise unknown("role", target, tsp, list(self.sy.roles))
+                elif kind is ir.FaultKind.CORRUPT:
+                    if target not in self.sy.messages:
+                        raise unknown("message", target, tsp, list(self.sy.messages))
+                else:
+                    raise fail("ACC305", f"`{kind.value}` applies to a channel: write `{kind.value} A -> B at most k`", tsp)
+            elif target_node.data == "target_channel":
+                a, b = (str(x) for x in target_node.children)
+                target = f"{a}->{b}"
+                if kind not in (ir.FaultKind.LOSE, ir.FaultKind.DUPLICATE, ir.FaultKind.REORDER):
+                    raise fail("ACC305", f"`{kind.value}` does not apply to a channel", tsp)
+                if target not in self.sy.channels:
+                    raise fail("ACC301", f"no channel {a} -> {b} is declared", tsp,
+                               did_you_mean(target, self.sy.channels))
+                ch = self.sy.channels[target]
+                _check_channel_fault(kind, ch, tsp)
+            else:
+                m, f = (str(x) for x in target_node.children)
+                if kind is not ir.FaultKind.CORRUPT:
+                    raise fail("ACC305", f"`{kind.value}` does not apply to a message field", tsp)
+                if m not in self.sy.messages:
+                    raise unknown("message", m, tsp, list(self.sy.messages))
+                if f not in dict(self.sy.messages[m].fields):
+                    raise unknown(f"field of `{m}`", f, tsp, [n for n, _ in self.sy.messages[m].fields])
+                target = f"{m}.{f}"
+        elif kind in (ir.FaultKind.LOSE, ir.FaultKind.DUPLICATE, ir.FaultKind.REORDER):
+            applicable = [c for c in self.sy.channels.values() if _channel_fault_ok(kind, c)]
+            if not applicable:
+                raise fail("ACC305", f"no channel can suffer `{kind.value}`", sp,
+                           "set and sync channels do not lose, duplicate or reorder; reorder needs a fifo")
+        return ir.Fault(kind, target, budget, budget_e, sp)
+
+    def _prop_ctx(self) -> Ctx:
+        return Ctx(in_property=True)
+
+    def invariant_decl(self, d: Tree) -> ir.Property:
+        name = self.declare(d.children[0], "property")
+        e = self.ex.cond(d.children[1], self._prop_ctx(), "an invariant")
+        return ir.Property(ir.PropKind.INVARIANT, name, e, span=span_of(d, self.sy))
+
+    def reachable_decl(self, d: Tree) -> ir.Property:
+        name = self.declare(d.children[0], "property")
+        e = self.ex.cond(d.children[1], self._prop_ctx(), "a reachability goal")
+        return ir.Property(ir.PropKind.REACHABLE, name, e, span=span_of(d, self.sy))
+
+    def constraint_decl(self, d: Tree) -> ir.Constraint:
+        name = self.declare(d.children[0], "constraint")
+        e = self.ex.cond(d.children[1], self._prop_ctx(), "a state constraint")
+        return ir.Constraint(name, e, span_of(d, self.sy))
+
+    def leads_to_decl(self, d: Tree) -> ir.Property:
+        name = self.declare(d.children[0], "property")
+        p = self.ex.cond(d.children[1], self._prop_ctx(), "the left side of `leads_to`")
+        q = self.ex.cond(d.children[2], self._prop_ctx(), "the right side of `leads_to`")
+        return ir.Property(ir.PropKind.LEADS_TO, name, p, q, span=span_of(d, self.sy))
+
+    def agreement_decl(self, d: Tree) -> ir.Property:
+        name_tok, role_tok, var_tok, ign_node = d.children
+        name = self.declare(name_tok, "property")
+        role, var = str(role_tok), str(var_tok)
+        if role not in self.sy.roles:
+            raise unknown("role", role, span_of(role_tok, self.sy), list(self.sy.roles))
+        v = self.sy.role_locals[role].get(var)
+        if v is None:
+            raise unknown(f"variable of `{role}`", var, span_of(var_tok, self.sy), list(self.sy.role_locals[role]))
+        self.sy.used.add(f"{role}.{var}")
+        rt = self.sy.roles[role]
+        ignoring = None
+        if ign_node is not None:
+            ignoring = self.ex.expr(ign_node, self._prop_ctx(), ir.SetType(v.type))
+            if not isinstance(ignoring.type, ir.SetType):
+                ignoring = ir.SetLit((ignoring,), ir.SetType(v.type), ignoring.span)
+            require(ignoring, ir.SetType(v.type), "`ignoring`", self.sy)
+        sp = span_of(d, self.sy)
+        expr = _agreement_expr(rt, v, ignoring, sp)
+        return ir.Property(ir.PropKind.AGREEMENT, name, expr, agreement=(role, var, ignoring), span=sp)
+
+    def check_decl(self, d: Tree) -> ir.Property:
+        kind = str(d.children[0].children[0])
+        fairness = str(d.children[1].children[0]) if d.children[1] is not None else None
+        sp = span_of(d, self.sy)
+        if kind == "deadlock":
+            if fairness:
+                raise fail("ACC306", "deadlock freedom does not depend on fairness", sp, "remove `under … fairness`")
+            return ir.Property(ir.PropKind.DEADLOCK, "deadlock", span=sp)
+        if fairness == "no":
+            raise fail("ACC306", "write `under weak fairness` or `under strong fairness`", sp)
+        return ir.Property(ir.PropKind.TERMINATION, "termination", fairness=fairness, span=sp)
+
+    def fair_decl(self, d: Tree) -> ir.Fairness:
+        kind = str(d.children[0].children[0])
+        targets = []
+        for t in d.children[1:]:
+            role = str(t.children[0])
+            if role not in self.sy.roles:
+                raise unknown("role", role, span_of(t.children[0], self.sy), list(self.sy.roles))
+            step = None
+            if t.data == "fair_step":
+                step = str(t.children[1])
+            elif t.data == "fair_timeout":
+                step = "timeout"
+            targets.append((role, step))
+        return ir.Fairness(kind, tuple(targets), span_of(d, self.sy))
+
+    # ================================================================== whole-protocol checks
+    def check_protocol(self, proto: ir.Protocol) -> None:
+        names = {p.name for p in proto.properties}
+        for f in proto.fairness:
+            for role, step in f.targets:
+                if step is None:
+                    continue
+                r = proto.role_map[role]
+                labels = {s.name for s in r.steps}
+                if step not in labels:
+                    self.diags.append(Diagnostic(
+                        "ACC307", f"role `{role}` has no step `{step}` to be fair to", f.span,
+                        hint=did_you_mean(step, labels) or "name an action, a handled message, or `timeout`"))
+        kinds = [p.kind for p in proto.properties]
+        for k in (ir.PropKind.DEADLOCK, ir.PropKind.TERMINATION):
+            if kinds.count(k) > 1:
+                self.diags.append(Diagnostic("ACC204", f"`check {k.value}` appears twice", None))
+        _ = names
+
+
+def _channel_fault_ok(kind: ir.FaultKind, ch: ir.Channel) -> bool:
+    if ch.kind in (ir.ChanKind.SET, ir.ChanKind.SYNC):
+        return False
+    if kind is ir.FaultKind.REORDER:
+        return ch.kind is ir.ChanKind.FIFO
+    return True
+
+
+def _check_channel_fault(kind: ir.FaultKind, ch: ir.Channel, sp: Any) -> None:
+    if not _channel_fault_ok(kind, ch):
+        why = {
+            ir.ChanKind.SET: "a set channel is a grow-only pool: nothing in it is lost, duplicated or reordered",
+            ir.ChanKind.SYNC: "a sync channel is a rendezvous: it holds no messages",
+            ir.ChanKind.BAG: "a bag has no order to break",
+        }[ch.kind]
+        raise fail("ACC305", f"`{kind.value}` cannot apply to {ch.src} -> {ch.dst}: {why}", sp)
+
+
+def _with_alias(t: ir.Type, name: str) -> ir.Type:
+    import dataclasses
+
+    if isinstance(t, ir.EnumType):
+        return t
+    return dataclasses.replace(t, alias=name)
+
+
+def _agreement_expr(rt: ir.RoleType, v: ir.VarDecl, ignoring: ir.Expr | None, sp: Any) -> ir.Expr:
+    """``forall a, b in R: decided(a) and decided(b) => a.x == b.x``."""
+    a = ir.VarRef(ir.Scope.BOUND, "__a", rt)
+    b = ir.VarRef(ir.Scope.BOUND, "__b", rt)
+    ax = ir.RoleVar(a, rt.role, v.name, v.type)
+    bx = ir.RoleVar(b, rt.role, v.name, v.type)
+    eq: ir.Expr = ir.Binary("==", ax, bx, BOOL)
+    conds: list[ir.Expr] = []
+    for x in (ax, bx):
+        if isinstance(v.type, ir.OptionType):
+            conds.append(ir.Binary("!=", x, ir.Lit(None, v.type), BOOL))
+        if ignoring is not None:
+            conds.append(ir.Binary("notin", x, ignoring, BOOL))
+    if conds:
+        pre = conds[0]
+        for c in conds[1:]:
+            pre = ir.Binary("and", pre, c, BOOL)
+        eq = ir.Binary("=>", pre, eq, BOOL)
+    dom = ir.AllOf(rt, ir.SetType(rt))
+    return ir.Quant("forall", (("__a", dom), ("__b", dom)), eq, BOOL, sp)
+
+
+def lower(tree: Tree, src: SourceFile, overrides: dict[str, int | bool] | None = None
+          ) -> tuple[ir.Protocol | None, list[Diagnostic]]:
+    lw = Lowerer(src, overrides or {})
+    try:
+        proto = lw.lower(tree)
+    except RecursionError:
+        return None, [Diagnostic("ACC104", "the spec is nested too deeply", None,
+                                 hint="split long chains of operators with `let`")]
+    return proto, lw.diags
+
+
+__all__ = ["lower", "ENV_ROLE", "UNKNOWN"]

@@ -1,0 +1,69 @@
+"""What names mean while lowering: the symbol table and the expression context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from accord import ir
+from accord.diagnostics import Diagnostic, SourceFile, Span, SpecError, did_you_mean
+
+
+@dataclass
+class Symbols:
+    """Everything declared at the top level, filled in as lowering goes."""
+
+    src: SourceFile
+    overrides: dict[str, int | bool] = field(default_factory=dict)
+    consts: dict[str, ir.ConstDecl] = field(default_factory=dict)
+    types: dict[str, ir.Type] = field(default_factory=dict)  # aliases and enums
+    enum_members: dict[str, list[ir.EnumType]] = field(default_factory=dict)
+    messages: dict[str, ir.MessageDecl] = field(default_factory=dict)
+    roles: dict[str, ir.RoleType] = field(default_factory=dict)
+    role_symmetric: dict[str, bool] = field(default_factory=dict)
+    role_locals: dict[str, dict[str, ir.VarDecl]] = field(default_factory=dict)
+    shared: dict[str, ir.VarDecl] = field(default_factory=dict)
+    channels: dict[str, ir.Channel] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)  # names referenced, for unused warnings
+    sent: dict[str, set[str]] = field(default_factory=dict)  # message -> roles it is sent to
+    declared_at: dict[str, Span] = field(default_factory=dict)
+
+    def all_names(self) -> list[str]:
+        return [
+            *self.consts,
+            *self.types,
+            *self.enum_members,
+            *self.messages,
+            *self.roles,
+            *self.shared,
+        ]
+
+
+@dataclass
+class Ctx:
+    """Where an expression sits: which role's step (if any), bound names, what is allowed."""
+
+    role: str | None = None  # the role whose step this is
+    bound: dict[str, ir.Type] = field(default_factory=dict)
+    in_property: bool = False  # properties may read any instance's variables
+    in_handler: bool = False
+    sender_type: ir.Type | None = None
+    allow_msg: bool = False  # a message constructor is allowed (send/reply/broadcast)
+    env_role: bool = False  # the implicit role of top-level actions: may read anything
+    const_only: bool = False  # constant expressions (const, ranges, budgets)
+
+    def bind(self, name: str, t: ir.Type) -> "Ctx":
+        new = Ctx(**{**self.__dict__, "bound": {**self.bound, name: t}})
+        return new
+
+    def with_(self, **kw: Any) -> "Ctx":
+        return Ctx(**{**self.__dict__, **kw})
+
+
+def fail(code: str, message: str, span: Span | None, hint: str | None = None,
+         notes: tuple[tuple[str, Span | None], ...] = ()) -> SpecError:
+    return SpecError(Diagnostic(code, message, span, hint=hint, notes=notes))
+
+
+def unknown(kind: str, name: str, span: Span | None, candidates: list[str]) -> SpecError:
+    return fail("ACC201", f"unknown {kind}: `{name}`", span, did_you_mean(name, candidates))
