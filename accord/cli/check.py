@@ -1,0 +1,83 @@
+"""`accord check FILE`: verify every property of a spec."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from accord.checker.explicit import Config, check as explicit_check
+from accord.cli.common import EXIT_USAGE, load_or_exit, parse_consts, quiet_progress
+from accord.report.json_report import result_json
+from accord.report.text import render_result
+from accord.semantics.layout import Layout
+
+
+@click.command(help="Check a spec's properties: invariants, agreement, reachability, deadlock, termination, "
+               "leads_to. See `accord --help` for exit codes.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="Override a constant (repeatable).")
+@click.option("--engine", type=click.Choice(["explicit"]), default="explicit", show_default=True)
+@click.option("--strategy", type=click.Choice(["bfs", "dfs"]), default="bfs", show_default=True,
+              help="Breadth-first finds shortest counterexamples.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "mermaid"]),
+              help="Output format (repeatable). Default: text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the machine-readable report here.")
+@click.option("--max-states", type=click.IntRange(min=1), help="Stop after this many distinct states.")
+@click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--max-memory", type=click.FloatRange(min=1), help="Stop when peak memory passes this many MB.")
+@click.option("--max-depth", type=click.IntRange(min=1), help="Explore at most this many BFS levels.")
+@click.option("--continue", "keep_going", is_flag=True, help="Keep exploring after the first violation.")
+@click.option("--no-symmetry", is_flag=True, help="Do not reduce by the symmetry of `symmetric` roles.")
+@click.option("--deadlock/--no-deadlock", default=None, help="Override the spec's `check deadlock`.")
+def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, formats: tuple[str, ...],
+          output: str | None, max_states: int | None, max_seconds: float | None, max_memory: float | None,
+          max_depth: int | None, keep_going: bool, no_symmetry: bool, deadlock: bool | None) -> None:
+    overrides = parse_consts(consts)
+    proto = load_or_exit(file, overrides)
+    progress = None if quiet_progress() else _progress_printer()
+    cfg = Config(strategy=strategy, max_states=max_states, max_seconds=max_seconds, max_memory_mb=max_memory,
+                 max_depth=max_depth, stop_at_first=not keep_going, symmetry=not no_symmetry,
+                 deadlock=deadlock, progress=progress,
+                 parameters={c.name: c.value for c in proto.consts})
+    result = explicit_check(proto, cfg)
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
+    lay = Layout.build(proto)
+    formats = formats or ("text",)
+    for fmt in formats:
+        if fmt == "text":
+            text = render_result(result, lay)
+            if output and len(formats) == 1:
+                Path(output).write_text(text + "\n", encoding="utf-8")
+            else:
+                click.echo(text, err=len(formats) > 1 or fmt != formats[-1] or False)
+        elif fmt == "json":
+            data = json.dumps(result_json(result, lay, file), indent=2)
+            _emit(data, output)
+        elif fmt == "mermaid":
+            from accord.report.mermaid import result_mermaid
+
+            _emit(result_mermaid(result, lay), output if "json" not in formats else None)
+    sys.exit(result.exit_code())
+
+
+def _emit(data: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(data + "\n", encoding="utf-8")
+    else:
+        click.echo(data)
+
+
+def _progress_printer():  # type: ignore[no-untyped-def]
+    def show(info: dict) -> None:  # type: ignore[type-arg]
+        rate = info["states"] / info["seconds"] if info["seconds"] else 0
+        click.echo(f"\r\033[K  {info['states']:,} states  depth {info['depth']}  queue {info['queue']:,}  "
+                   f"{rate:,.0f}/s", nl=False, err=True)
+
+    return show
+
+
+__all__ = ["check", "EXIT_USAGE"]
