@@ -211,7 +211,11 @@ class _Search:
             frontier = deque(roots)
         processed = 0
         max_depth = 1
+        max_states = self.cfg.max_states
         while frontier and not self.stopped:
+            if max_states is not None and len(self.states) >= max_states:
+                self.limit = "states"
+                break
             if processed % 512 == 0:
                 if self.over_limits(started):
                     break

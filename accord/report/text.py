@@ -68,7 +68,7 @@ def render_result(result: CheckResult, lay: Layout, show_traces: bool = True) ->
         out.append(line)
     if not result.results:
         out.append("  (no properties declared: only exploring)")
-    orbit = " orbits (symmetry)" if s.symmetry else ""
+    orbit = " (orbits under symmetry)" if s.symmetry else ""
     tail = "" if result.complete else " (incomplete)"
     out.append(f"  {s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
                f"{s.seconds:.2f}s ({s.states_per_second:,.0f} states/s){tail}")
