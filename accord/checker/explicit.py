@@ -33,6 +33,7 @@ class Config:
     symmetry: bool = True  # use symmetry when the spec declares symmetric roles
     deadlock: bool | None = None  # None: as the spec says (`check deadlock`)
     liveness: bool = True
+    keep_graph: bool = False  # keep the reachable graph even without liveness (fills Stats.transitions)
     progress: Progress | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -153,7 +154,8 @@ class _Search:
         self.stats.generated += len(succ)
         if not proto_succ:
             self.terminal.append(idx)
-            if self.check_deadlock and not model.is_final(st):
+            # with no `final` declared anywhere, any state without a successor is a deadlock (TLC)
+            if self.check_deadlock and (not model.has_final or not model.is_final(st)):
                 self.violate(next((p for p in self.proto.properties if p.kind is ir.PropKind.DEADLOCK), None),
                              "deadlock", "deadlock", "deadlock: no step is enabled and not every role is final",
                              self.trace_to(idx))
@@ -271,7 +273,7 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
             use_sym = False
             notes.append("symmetry reduction is off: " + "; ".join(problems[:3]))
     want_live = cfg.liveness and bool(live_props)
-    search = _Search(proto, cfg, use_sym, keep_graph=want_live and not use_sym)
+    search = _Search(proto, cfg, use_sym, keep_graph=(want_live and not use_sym) or cfg.keep_graph)
     search.run()
     results = dict(search.results)
     complete = search.complete

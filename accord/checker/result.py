@@ -89,7 +89,10 @@ class CheckResult:
 
     @property
     def first_violation(self) -> PropertyResult | None:
-        return next((r for r in self.results if r.verdict is Verdict.VIOLATED), None)
+        """The violation that names the run: safety and deadlock before liveness."""
+        violated = [r for r in self.results if r.verdict is Verdict.VIOLATED]
+        violated.sort(key=lambda r: r.kind in ("termination", "leads_to"))
+        return violated[0] if violated else None
 
     def exit_code(self) -> int:
         """0 holds, 3 inconclusive, 11 deadlock, 12 safety, 13 liveness (DESIGN.md)."""

@@ -183,6 +183,9 @@ def symmetry_problems(proto: ir.Protocol) -> list[str]:
     def walk(x: Any, where: str) -> None:
         if isinstance(x, ir.Call) and x.fn == "instance" and isinstance(x.type, ir.RoleType) and x.type.role in sym:
             problems.append(f"{where}: `{x.type.role}[…]` names one instance of symmetric role `{x.type.role}`")
+        if isinstance(x, ir.Call) and x.fn == "index" and isinstance(x.args[0].type, ir.RoleType) \
+                and x.args[0].type.role in sym:
+            problems.append(f"{where}: `index(…)` tells instances of symmetric role `{x.args[0].type.role}` apart")
         if isinstance(x, ir.Lit) and isinstance(x.value, Inst) and x.value.role in sym:
             problems.append(f"{where}: a literal instance of symmetric role `{x.value.role}`")
         if isinstance(x, (list, tuple)):

@@ -20,7 +20,7 @@ INT_ANY = ir.IntType(-(2**31), 2**31 - 1)
 
 BUILTINS = {
     "size": 1, "len": 1, "head": 1, "tail": 1, "append": 2,
-    "min": 1, "max": 1, "crashed": 1, "alive": 1, "abs": 1,
+    "min": 1, "max": 1, "crashed": 1, "alive": 1, "abs": 1, "index": 1,
 }
 
 
@@ -59,6 +59,9 @@ def compatible(a: ir.Type, b: ir.Type) -> bool:
         if isinstance(b, ir.OptionType):
             return compatible(a.inner, b.inner)
         return compatible(a.inner, b)
+    if isinstance(b, ir.OptionType):
+        # an `option T` where a `T` is needed: unwrapped, and `none` there is a runtime error
+        return compatible(a, b.inner)
     if type(a) is not type(b):
         return False
     if isinstance(a, ir.SetType):
@@ -432,6 +435,11 @@ class ExprLowerer:
             if not isinstance(a.type, ir.RoleType):
                 raise fail("ACC210", f"`{fname}` takes a role instance, found {render_type(a.type)}", a.span)
             return ir.Call(fname, (a,), BOOL, span)
+        if fname == "index":  # the number of a role instance: index(R[2]) == 2
+            a = self.expr(args[0], ctx)
+            if not isinstance(a.type, ir.RoleType):
+                raise fail("ACC210", f"`index` takes a role instance, found {render_type(a.type)}", a.span)
+            return ir.Call(fname, (a,), ir.IntType(0, a.type.count - 1), span)
         if fname == "abs":
             a = self.expr(args[0], ctx)
             t = require_int(a, "the argument of `abs`")

@@ -190,7 +190,7 @@ class IfExpr(Expr):
 
 @dataclass(frozen=True)
 class Call(Expr):
-    """A builtin: size, len, head, tail, append, min, max, crashed, alive, some_of."""
+    """A builtin: size, len, head, tail, append, min, max, crashed, alive, abs, index, instance."""
 
     fn: str
     args: tuple[Expr, ...]

@@ -17,9 +17,8 @@ def render_trace(trace: Trace, lay: Layout) -> str:
     prev: dict[str, str] | None = None
     n = 0
     for i, step in enumerate(trace.steps):
-        if trace.loop_start is not None and i == trace.loop_start:
-            lines.append("  -- the cycle starts here --" if not trace.stutter else
-                         "  -- the run stays here forever --")
+        if trace.loop_start is not None and i == trace.loop_start and not trace.stutter:
+            lines.append("  -- the cycle starts here --")
         if step.transition is None:
             n += 1
             lines.append(f"  State {n} (initial)")
@@ -35,7 +34,7 @@ def render_trace(trace: Trace, lay: Layout) -> str:
                 elif ev[0] == "drop":
                     lines.append(f"      {lay.render_msg(ev[4])} is dropped: {ev[1]} is full")
                 elif ev[0] == "choose":
-                    lines.append(f"      chooses {ev[1]} = {ev[2]!r}")
+                    lines.append(f"      chooses {ev[1]} = {ev[2]}")
         assert step.state is not None
         cur = lay.describe(step.state)
         for key, value in cur.items():
@@ -46,7 +45,9 @@ def render_trace(trace: Trace, lay: Layout) -> str:
             elif prev.get(key) != value:
                 lines.append(f"      {key} = {value}")
         prev = cur
-    if trace.loop_start is not None and not trace.stutter:
+    if trace.stutter:
+        lines.append("  -- the run stays in this last state forever --")
+    elif trace.loop_start is not None:
         lines.append("  -- back to the start of the cycle --")
     if trace.fairness_note:
         lines.append(f"  ({trace.fairness_note})")

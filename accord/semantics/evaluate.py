@@ -343,6 +343,9 @@ def _call(e: ir.Call, lay: Any) -> Fn:
             return pick(v)
 
         return extreme
+    if fn == "index":
+        a = args[0]
+        return lambda env: a(env).idx
     if fn in ("crashed", "alive"):
         a = args[0]
         want = fn == "crashed"

@@ -48,6 +48,8 @@ class Transition:
             text += f" receives {self.message}"
         if args:
             text += f" ({args})"
+        if self.detail:
+            text += f" [{self.detail}]"
         return text
 
 
