@@ -66,6 +66,7 @@ class _Search:
         self.reachables = [(p, self.model.compile_property_expr(p.expr)) for p in proto.properties
                            if p.kind is ir.PropKind.REACHABLE and p.expr is not None]
         self.reach_found: dict[str, int] = {}
+        self.reach_outside: dict[str, Trace] = {}  # witnesses found outside the state constraint
         self.constraints = [self.model.compile_property_expr(c.expr) for c in proto.constraints]
         want_dl = cfg.deadlock if cfg.deadlock is not None else any(
             p.kind is ir.PropKind.DEADLOCK for p in proto.properties)
@@ -145,17 +146,19 @@ class _Search:
     def expand(self, idx: int, depth: int) -> list[int]:
         st = self.states[idx]
         model = self.model
-        try:
-            proto_succ = model.protocol_successors(st)
-        except StepError as exc:
+        errors: list[StepError] = []
+        proto_succ = model.protocol_successors(st, errors=errors)
+        for exc in errors:  # a raising step is a violation; the other steps are still explored
             self._step_violation(idx, exc)
-            return []
+            if self.stopped:
+                return []
         succ = proto_succ + model.fault_successors(st)
         self.stats.generated += len(succ)
-        if not proto_succ:
+        if not proto_succ and not errors:
             self.terminal.append(idx)
             # with no `final` declared anywhere, any state without a successor is a deadlock (TLC)
-            if self.check_deadlock and (not model.has_final or not model.is_final(st)):
+            if self.check_deadlock and "deadlock" not in self.results \
+                    and (not model.has_final or not model.is_final(st)):
                 self.violate(next((p for p in self.proto.properties if p.kind is ir.PropKind.DEADLOCK), None),
                              "deadlock", "deadlock", "deadlock: no step is enabled and not every role is final",
                              self.trace_to(idx))
@@ -163,6 +166,7 @@ class _Search:
         for tr, nxt in succ:
             if tr.unit >= 0:
                 self.taken_units.add(tr.unit)
+                self.taken_units.update(tr.joined)
             c = self.canon(nxt)
             if self.constraints and not all(f(c) for f in self.constraints):
                 self._check_outside(idx, tr, c)
@@ -178,12 +182,41 @@ class _Search:
         return new
 
     def _check_outside(self, idx: int, tr: Any, st: State) -> None:
-        """A successor outside the state constraint is still checked against the invariants (TLC)."""
+        """A state outside the state constraint is still checked against the invariants (TLC).
+
+        It is neither counted nor expanded. ``idx`` is its parent (-1: an initial state).
+        A ``reachable`` property it satisfies has a witness (the state is reachable).
+        """
         for p, pred in self.invariants:
-            if p.name not in self.results and not pred(st):
-                trace = self.trace_to(idx)
-                trace.steps.append(violation_step(tr, st))
-                self.violate(p, p.kind.value, p.name, f"{p.kind.value} `{p.name}` is violated", trace)
+            if p.name in self.results:
+                continue
+            try:
+                ok = pred(st)
+            except Exception as exc:  # an EvalError inside a property is a violation of it
+                self.violate(p, p.kind.value, p.name, f"cannot evaluate: {exc}", self._trace_via(idx, st))
+                continue
+            if not ok:
+                self.violate(p, p.kind.value, p.name, f"{p.kind.value} `{p.name}` is violated",
+                             self._trace_via(idx, st))
+        for p, pred in self.reachables:
+            if p.name not in self.reach_found and p.name not in self.reach_outside:
+                try:
+                    if pred(st):
+                        self.reach_outside[p.name] = self._trace_via(idx, st)
+                except Exception:
+                    pass
+
+    def _trace_via(self, idx: int, st: State) -> Trace:
+        """A trace to the stored state ``idx`` (-1: none) and on to the unstored state ``st``."""
+        if idx < 0:
+            return rebuild(self.model, [st], self.canon)
+        trace = self.trace_to(idx)
+        last = trace.steps[-1].state
+        for tr, nxt in self.model.successors(last, record=True, errors=[]):
+            if self.canon(nxt) == st:
+                trace.steps.append(violation_step(tr, nxt))
+                return trace
+        raise RuntimeError("a successor outside the constraint cannot be replayed")
 
     def _step_violation(self, idx: int, exc: StepError) -> None:
         v = exc.violation
@@ -191,8 +224,18 @@ class _Search:
         where = f" at line {v.span.line}" if getattr(v, "span", None) is not None else ""
         name = {"assert": "assert", "overflow": "channel overflow", "concurrent write": "concurrent write"}.get(
             kind, "runtime error")
-        trace = self.trace_to(idx, violation_step(exc.transition, None))
+        trace = self.trace_to(idx)
+        trace.steps.append(violation_step(self._replayed_error(trace, exc).transition, None))
         self.violate(None, "assert" if kind == "assert" else kind, f"{name}{where}", f"{name}{where}: {v}", trace)
+
+    def _replayed_error(self, trace: Trace, exc: StepError) -> StepError:
+        """The same violation raised from the trace's concrete last state (under symmetry the stored
+        state is an orbit representative, whose bindings may name other instances)."""
+        errs: list[StepError] = []
+        last = trace.steps[-1].state
+        self.model.protocol_successors(last, record=True, errors=errs)
+        return next((e for e in errs if e.transition.label == exc.transition.label
+                     and str(e.violation) == str(exc.violation)), exc)
 
     # ------------------------------------------------------------------ search
     def run(self) -> None:
@@ -201,6 +244,9 @@ class _Search:
         frontier: deque[int] | list[int]
         roots = []
         for st in inits:
+            if self.constraints and not all(f(self.canon(st)) for f in self.constraints):
+                self._check_outside(-1, None, self.canon(st))
+                continue
             j, fresh = self.add(self.canon(st), -1, 1)
             if fresh:
                 roots.append(j)
@@ -286,10 +332,11 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
             results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.HOLDS if complete else Verdict.UNKNOWN,
                                              "" if complete else _partial(search), span=p.span)
         elif p.kind is ir.PropKind.REACHABLE:
-            if p.name in search.reach_found:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.HOLDS,
-                                                 "a witness was found", search.trace_to(search.reach_found[p.name]),
-                                                 p.span)
+            if p.name in search.reach_found or p.name in search.reach_outside:
+                witness = (search.trace_to(search.reach_found[p.name]) if p.name in search.reach_found
+                           else search.reach_outside[p.name])
+                results[p.name] = PropertyResult(p.name, "reachable", Verdict.HOLDS, "a witness was found",
+                                                 witness, p.span)
             elif complete:
                 results[p.name] = PropertyResult(p.name, "reachable", Verdict.VIOLATED,
                                                  f"no reachable state satisfies `{p.name}`: the spec is vacuous "

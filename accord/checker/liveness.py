@@ -91,7 +91,10 @@ def check_liveness(search: "_Search", prop: ir.Property) -> PropertyResult:
         enabled.append(gs)
     bad = [i for i in range(n) if not goal[i]]
     bad_set = set(bad)
-    found = _fair_component(bad_set, edges, enabled, fairness)
+    # only fair behaviours reachable (inside `bad`) from a start state matter: a fair
+    # component elsewhere in `bad` must not hide one that a start state does reach
+    live = _forward(bad_set, edges, [s for s in start if s in bad_set])
+    found = _fair_component(live, edges, enabled, fairness)
     if found is None:
         return PropertyResult(prop.name, prop.kind.value, Verdict.HOLDS, span=prop.span)
     comp, cycle_nodes, note = found
@@ -109,10 +112,12 @@ def check_liveness(search: "_Search", prop: ir.Property) -> PropertyResult:
 
 
 def _fair_component(nodes: set[int], edges: list[list[tuple[int, int]]], enabled: list[set[int]],
-                    fairness: Fairness) -> tuple[list[int], list[int], str] | None:
+                    fairness: Fairness) -> tuple[list[int], list[Any], str] | None:
     """A set of states in ``nodes`` a fair run can stay in forever, or None.
 
-    Returns (component, states the cycle must visit, explanation).
+    Returns (component, waypoints of the cycle, explanation). A waypoint is a state (int) the
+    cycle must visit, or a transition ``(s, t)`` it must take: one per fairness group taken in
+    the component, so that the cycle shown is itself fair.
     """
     groups = fairness.groups
     # 1. stuttering forever in one state is fair when no fair group is enabled there
@@ -167,8 +172,16 @@ def _fair_component(nodes: set[int], edges: list[list[tuple[int, int]]], enabled
                 dis = [s for s in comp_set if gi not in enabled[s]]
                 if dis:
                     visit.append(min(dis))
+            need = set(taken)
+            steps: list[tuple[int, int]] = []
+            for s in sorted(comp_set):
+                for t, u in edges[s]:
+                    gs = fairness.unit_groups.get(u, ())
+                    if t in comp_set and need.intersection(gs):
+                        steps.append((s, t))
+                        need.difference_update(gs)
             note = _explain(groups, taken, comp_set, enabled)
-            return sorted(comp_set), sorted(set(visit)), note
+            return sorted(comp_set), [*sorted(set(visit)), *steps], note
     return None
 
 
@@ -182,6 +195,19 @@ def _explain(groups: list[tuple[str, set[int]]], taken: set[int], comp: set[int]
         parts.append(f"{weak_dis} other step(s) are enabled on it but not continuously (disabled at some "
                      "state of the cycle), so weak fairness does not force them")
     return "; ".join(parts)
+
+
+def _forward(nodes: set[int], edges: list[list[tuple[int, int]]], sources: list[int]) -> set[int]:
+    """The states of ``nodes`` reachable from ``sources`` without leaving ``nodes``."""
+    seen = set(sources)
+    q = deque(sources)
+    while q:
+        s = q.popleft()
+        for t, _ in edges[s]:
+            if t in nodes and t not in seen:
+                seen.add(t)
+                q.append(t)
+    return seen
 
 
 def _backward(nodes: set[int], edges: list[list[tuple[int, int]]], targets: set[int]) -> set[int]:
@@ -221,7 +247,7 @@ def _path(edges: list[list[tuple[int, int]]], src: int, dst: set[int], within: s
     raise RuntimeError("no path inside the component")
 
 
-def _lasso(search: "_Search", origin: int, comp: list[int], visit: list[int], bad: set[int], note: str) -> Trace:
+def _lasso(search: "_Search", origin: int, comp: list[int], visit: list[Any], bad: set[int], note: str) -> Trace:
     from accord.checker.trace import rebuild
 
     edges = search.edges
@@ -245,7 +271,11 @@ def _lasso(search: "_Search", origin: int, comp: list[int], visit: list[int], ba
     # cycle: from entry through every required state and back to entry
     cycle = [entry]
     for target in visit:
-        cycle += _path(edges, cycle[-1], {target}, comp_set)[1:]
+        if isinstance(target, tuple):  # a transition the cycle must take
+            cycle += _path(edges, cycle[-1], {target[0]}, comp_set)[1:]
+            cycle.append(target[1])
+        else:
+            cycle += _path(edges, cycle[-1], {target}, comp_set)[1:]
     back = _path_cycle(edges, cycle[-1], entry, comp_set)
     cycle += back[1:]
     full = prefix + cycle[1:]

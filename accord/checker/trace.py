@@ -29,7 +29,7 @@ def rebuild(model: Model, chain: list[State], canon: Callable[[State], State]) -
     cur = first
     for target in chain[1:]:
         found = None
-        for tr, nxt in model.successors(cur, record=True):
+        for tr, nxt in model.successors(cur, record=True, errors=[]):
             if canon(nxt) == target:
                 found = (tr, nxt)
                 break

@@ -18,8 +18,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from accord.cli import check, fmt, lint
+    from accord.cli import analyze, check, fmt, lint
 
+    cli.add_command(analyze.analyze)
     cli.add_command(check.check)
     cli.add_command(lint.lint)
     cli.add_command(fmt.fmt)

@@ -13,6 +13,7 @@ from lark import Token, Tree
 
 from accord import ir
 from accord.diagnostics import Diagnostic, SourceFile, SpecError, did_you_mean
+from accord.dsl.comments import collect_comments
 from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, require, span_of
 from accord.dsl.lower_stmt import StmtLowerer, pattern
 from accord.dsl.scope import Ctx, Symbols, fail, unknown
@@ -29,6 +30,7 @@ class Lowerer:
         self.ex = ExprLowerer(self.sy)
         self.st = StmtLowerer(self.sy, self.ex)
         self.diags: list[Diagnostic] = []
+        self.count_src: dict[str, ir.Expr] = {}  # role -> its instance count as written
 
     def guard(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -86,12 +88,14 @@ class Lowerer:
         env_steps = [self.guard(lambda d=d: self.step(d, ENV_ROLE)) for d in by_kind.get("action_decl", [])]
 
         schedule = ir.Schedule.INTERLEAVING
+        schedule_span = None
         for d in decls:
             if d.data in ("enum_decl", "const_decl", "type_decl", "role_decl", "message_decl",
                           "channel_decl", "var_decl", "action_decl"):
                 continue
             if d.data == "schedule_decl":
                 schedule = ir.Schedule(str(d.children[0].children[0]))
+                schedule_span = span_of(d, self.sy)
                 continue
             method = getattr(self, d.data)
             out[id(d)] = self.guard(lambda d=d, m=method: m(d))
@@ -112,7 +116,8 @@ class Lowerer:
                 ordered.extend(v)
             elif v is not None:
                 ordered.append(v)
-        proto = ir.Protocol(str(name_tok), tuple(ordered), schedule, source=self.sy.src)
+        proto = ir.Protocol(str(name_tok), tuple(ordered), schedule, source=self.sy.src,
+                            comments=collect_comments(self.sy.src.text), schedule_span=schedule_span)
         self.guard(lambda: self.check_protocol(proto))
         if not any(d.is_error for d in self.diags):
             self.diags.extend(collect_warnings(proto, self.sy))
@@ -173,10 +178,10 @@ class Lowerer:
     def type_decl(self, d: Tree) -> ir.TypeDecl:
         name_tok, type_node = d.children
         name = self.declare(name_tok, "type")
-        t = self.type(type_node)
-        t = _with_alias(t, name)
+        written = self.type(type_node)
+        t = _with_alias(written, name)
         self.sy.types[name] = t
-        return ir.TypeDecl(name, t, span_of(d, self.sy))
+        return ir.TypeDecl(name, t, span_of(d, self.sy), written=written)
 
     def type(self, node: Any) -> ir.Type:
         kind = node.data
@@ -245,7 +250,7 @@ class Lowerer:
         if count_node is None:
             count, indexed = 1, False
         else:
-            count, _ = self.const_int(count_node, f"the number of `{name}` instances", lo=1)
+            count, self.count_src[name] = self.const_int(count_node, f"the number of `{name}` instances", lo=1)
             indexed = True
         self.sy.roles[name] = ir.RoleType(name, count, indexed)
         self.sy.role_symmetric[name] = sym is not None
@@ -335,6 +340,7 @@ class Lowerer:
         rt = self.sy.roles[name]
         steps: list[ir.Step] = []
         final: ir.Expr | None = None
+        final_span = None
         always = False
         seen: dict[str, Any] = {}
         for item in items:
@@ -345,6 +351,7 @@ class Lowerer:
                     self.diags.append(Diagnostic("ACC204", f"role `{name}` declares `final` twice",
                                                  span_of(item, self.sy)))
                     continue
+                final_span = span_of(item, self.sy)
                 if item.data == "final_always":
                     always = True
                 else:
@@ -363,7 +370,7 @@ class Lowerer:
             steps.append(step)
         vars_ = tuple(self.sy.role_locals[name].values())
         return ir.Role(name, rt.count, rt.indexed, self.sy.role_symmetric[name], vars_, tuple(steps), final,
-                       always, count_src=count_node, span=span_of(d, self.sy))
+                       always, count_src=self.count_src.get(name), span=span_of(d, self.sy), final_span=final_span)
 
     def step(self, d: Tree, role: str) -> ir.Step:
         env = role == ENV_ROLE

@@ -21,6 +21,8 @@ class StmtLowerer:
     def block(self, node: Tree, ctx: Ctx) -> tuple[ir.Stmt, ...]:
         out: list[ir.Stmt] = []
         for s in node.children:
+            if s.data == "skip" and not s.meta.empty and s.meta.end_pos - s.meta.start_pos == 1:
+                continue  # a bare `;` separates statements; it is not a `skip`
             lowered = self.stmt(s, ctx)
             if isinstance(lowered, ir.Let):
                 ctx = ctx.bind(lowered.var, lowered.value.type)

@@ -376,8 +376,9 @@ class Role:
     final: Expr | None  # None: no final condition declared
     final_always: bool = False
     implicit: bool = False  # the environment role holding top-level actions
-    count_src: Any = field(default=None, compare=False, repr=False)
+    count_src: Any = field(default=None, compare=False, repr=False)  # the count's Expr, for printing
     span: Span | None = _span()
+    final_span: Span | None = _span()  # where the `final` clause is written
 
     def var(self, name: str) -> VarDecl | None:
         for v in self.vars:
@@ -463,6 +464,8 @@ class TypeDecl:
     name: str
     type: Type
     span: Span | None = _span()
+    #: the right-hand side as written (``type B = A`` keeps ``A``'s alias), for printing
+    written: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -539,6 +542,7 @@ class Protocol:
     schedule: Schedule = Schedule.INTERLEAVING
     source: SourceFile | None = field(default=None, compare=False, repr=False)
     comments: tuple[tuple[int, str], ...] = field(default=(), compare=False, repr=False)
+    schedule_span: Span | None = field(default=None, compare=False, repr=False)  # `schedule …`, if written
 
     def _of(self, cls: type) -> tuple[Any, ...]:
         return tuple(d for d in self.decls if isinstance(d, cls))

@@ -278,8 +278,12 @@ def render_value(t: Type, v: Any) -> str:
     return repr(v)
 
 
+@lru_cache(maxsize=1 << 16)
 def sort_key(v: Any) -> Any:
-    """A total order over runtime values of one type (for canonical printing and bags)."""
+    """A total order over runtime values of one type (for canonical printing and bags).
+
+    Cached: values are immutable and a model has few distinct ones.
+    """
     if v is None:
         return (0,)
     if isinstance(v, bool):

@@ -28,7 +28,7 @@ class Violation(Exception):
 
 
 class StepEnv(Env):
-    __slots__ = ("sender", "log", "writes")
+    __slots__ = ("sender", "log", "writes", "joined")
 
     def __init__(self, st: list[Any], me: int, b: dict[str, Any], layout: Any,
                  sender: Inst | None = None, log: list[Any] | None = None):
@@ -36,11 +36,13 @@ class StepEnv(Env):
         self.sender = sender
         self.log = log
         self.writes: set[str] | None = None
+        self.joined: tuple[int, ...] = ()  # fairness units of sync handlers run inside this step
 
     def fork(self) -> "StepEnv":
         e = StepEnv(list(self.st), self.me, dict(self.b), self.layout, self.sender,
                     list(self.log) if self.log is not None else None)
         e.writes = set(self.writes) if self.writes is not None else None
+        e.joined = self.joined
         return e
 
 

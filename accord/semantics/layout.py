@@ -117,7 +117,13 @@ class Layout:
 
     def incoming(self, ch: ir.Channel, dst_idx: int) -> list[ChanInst]:
         """The channel instances an instance of ``ch.dst`` may receive from."""
-        return [ci for ci in self.chan_insts if ci.channel is ch and ci.dst_idx in (None, dst_idx)]
+        cache = self.__dict__.setdefault("_incoming", {})
+        key = (ch.name, dst_idx)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = [ci for ci in self.chan_insts
+                                  if ci.channel.name == ch.name and ci.dst_idx in (None, dst_idx)]
+        return found
 
     # ------------------------------------------------------------------ rendering
     def describe(self, st: tuple[Any, ...]) -> dict[str, str]:

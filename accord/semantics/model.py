@@ -11,6 +11,7 @@ system is waiting), or earlier while a ``timeout`` fault budget lasts.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -37,6 +38,7 @@ class Transition:
     detail: str | None = None  # faults: what was crashed, lost, …
     unit: int = -1  # fairness unit id (protocol steps only)
     events: tuple[Any, ...] = ()  # recorded sends and choices (only when replaying)
+    joined: tuple[int, ...] = ()  # units of the sync handlers that ran inside this step (coverage)
 
     def render(self, lay: Layout) -> str:
         who = _inst(lay, self.actor) if self.actor is not None else "env"
@@ -82,6 +84,7 @@ class CompiledStep:
         decl = model.proto.messages.get(step.name) if step.kind is ir.StepKind.HANDLER else None
         self.field_types = [t for _, t in decl.fields] if decl else []
         self.channels = [model.proto.channel_map[c] for c in step.channels]
+        self.costs = [(n, compile_expr(e, comp.lay)) for n, e in step.cost]
 
     # ------------------------------------------------------------------ bindings
     def _bind_params(self, env: StepEnv, i: int) -> Iterator[None]:
@@ -120,14 +123,21 @@ class CompiledStep:
         return tuple(out)
 
     # ------------------------------------------------------------------ firing
-    def fire(self, st: State, inst: Inst, record: bool) -> Iterator[tuple[Transition, State]]:
+    def fire(self, st: State, inst: Inst, record: bool, errors: list[StepError] | None = None
+             ) -> Iterator[tuple[Transition, State]]:
+        """Every outcome of this step at ``inst`` in ``st``.
+
+        A binding whose body raises a violation yields nothing; the violation is
+        raised as :class:`StepError`, or appended to ``errors`` when a list is given
+        (then the other bindings are still fired).
+        """
         model = self.model
         lay = model.layout
         me = lay.inst_slot(inst)
         unit = model.unit_of[(self.label, inst)]
         kind = self.step.kind
         if kind is ir.StepKind.HANDLER:
-            yield from self._fire_handler(st, inst, me, unit, record)
+            yield from self._fire_handler(st, inst, me, unit, record, errors)
             return
         env = StepEnv(list(st), me, {}, lay, None, [] if record else None)
         for _ in self._bind_params(env, 0):
@@ -137,12 +147,15 @@ class CompiledStep:
             try:
                 outs = self._run(trial)
             except (Violation, EvalError) as exc:
-                raise StepError(exc, tr) from None
+                if errors is None:
+                    raise StepError(exc, tr) from None
+                errors.append(StepError(exc, tr))
+                continue
             for e in outs:
-                yield (tr if not record else _with_events(tr, e)), tuple(e.st)
+                yield _finish(tr, e, record, self.costs), tuple(e.st)
 
-    def _fire_handler(self, st: State, inst: Inst, me: int, unit: int, record: bool
-                      ) -> Iterator[tuple[Transition, State]]:
+    def _fire_handler(self, st: State, inst: Inst, me: int, unit: int, record: bool,
+                      errors: list[StepError] | None) -> Iterator[tuple[Transition, State]]:
         lay = self.model.layout
         for ch in self.channels:
             links = ch.topology is ir.Topology.LINKS
@@ -169,9 +182,12 @@ class CompiledStep:
                     try:
                         outs = self._run(env)
                     except (Violation, EvalError) as exc:
-                        raise StepError(exc, tr) from None
+                        if errors is None:
+                            raise StepError(exc, tr) from None
+                        errors.append(StepError(exc, tr))
+                        continue
                     for e in outs:
-                        yield (tr if not record else _with_events(tr, e)), tuple(e.st)
+                        yield _finish(tr, e, record, self.costs), tuple(e.st)
 
     def _handler_bindings(self, env: StepEnv) -> tuple[tuple[str, str], ...]:
         out = []
@@ -190,6 +206,7 @@ class CompiledStep:
         trial.me = lay.inst_slot(dest)
         trial.b = {}
         trial.sender = sender
+        trial.joined = trial.joined + (self.model.unit_of[(self.label, dest)],)
         if not self._match(trial, m):
             return []
         if self.step.sender:
@@ -202,9 +219,22 @@ class CompiledStep:
         return outs
 
 
-def _with_events(tr: Transition, env: StepEnv) -> Transition:
+def _finish(tr: Transition, env: StepEnv, record: bool, costs: list[tuple[str, Any]]) -> Transition:
+    """The transition of one outcome: with its events when recording, with the sync handlers it ran."""
+    if record:
+        tr = _with_events(tr, env, costs)
+    if env.joined:
+        tr = dataclasses.replace(tr, joined=env.joined)
+    return tr
+
+
+def _with_events(tr: Transition, env: StepEnv, costs: list[tuple[str, Any]] = ()) -> Transition:  # type: ignore[assignment]
+    """The transition with what its step did: sends, choices, and ("cost", name, amount) for each cost."""
+    events = list(env.log or ())
+    for name, f in costs:
+        events.append(("cost", name, f(env)))
     return Transition(tr.kind, tr.label, tr.actor, tr.bindings, tr.message, tr.channel, tr.detail, tr.unit,
-                      tuple(env.log or ()))
+                      tuple(events))
 
 
 class Model:
@@ -339,14 +369,28 @@ class Model:
                 yield 0, it, None
 
     # ------------------------------------------------------------------ successors
-    def successors(self, st: State, record: bool = False) -> list[tuple[Transition, State]]:
-        """All (transition, next state) pairs: protocol steps first, then faults."""
-        out = self.protocol_successors(st, record)
+    def successors(self, st: State, record: bool = False, errors: list[StepError] | None = None
+                   ) -> list[tuple[Transition, State]]:
+        """All (transition, next state) pairs: protocol steps first, then faults.
+
+        ``errors``: see :meth:`protocol_successors`.
+        """
+        out = self.protocol_successors(st, record, errors)
         out.extend(self.fault_successors(st))
         return out
 
-    def protocol_successors(self, st: State, record: bool = False) -> list[tuple[Transition, State]]:
+    def protocol_successors(self, st: State, record: bool = False, errors: list[StepError] | None = None
+                            ) -> list[tuple[Transition, State]]:
+        """The protocol steps enabled in ``st`` (no faults).
+
+        A step that raises a violation (assert, runtime error, overflow) produces no
+        successor. Without ``errors`` the first such violation is raised as
+        :class:`StepError`; with a list, every violation is appended to it and the
+        other steps are still explored (a raising step counts as enabled: it is not
+        a deadlock, and it keeps a global timeout from firing).
+        """
         out: list[tuple[Transition, State]] = []
+        n_errors = len(errors) if errors is not None else 0
         roles = self.proto.role_map
         for cs in self.normal_steps:
             r = roles[cs.role]
@@ -354,12 +398,14 @@ class Model:
                 inst = Inst(r.name, i)
                 if self.layout.is_crashed(st, inst):
                     continue
-                out.extend(cs.fire(st, inst, record))
+                out.extend(cs.fire(st, inst, record, errors))
         if self.timeout_steps:
-            out.extend(self._timeouts(st, record, waiting=not out))
+            stuck = not out and (errors is None or len(errors) == n_errors)
+            out.extend(self._timeouts(st, record, stuck, errors))
         return out
 
-    def _timeouts(self, st: State, record: bool, waiting: bool) -> list[tuple[Transition, State]]:
+    def _timeouts(self, st: State, record: bool, waiting: bool, errors: list[StepError] | None = None
+                  ) -> list[tuple[Transition, State]]:
         out: list[tuple[Transition, State]] = []
         for cs in self.timeout_steps:
             r = self.proto.role_map[cs.role]
@@ -373,11 +419,10 @@ class Model:
                 inst = Inst(r.name, i)
                 if self.layout.is_crashed(st, inst):
                     continue
-                for tr, nxt in cs.fire(st, inst, record):
+                for tr, nxt in cs.fire(st, inst, record, errors):
                     if budget_slot is not None:
                         nxt = nxt[:budget_slot] + (nxt[budget_slot] - 1,) + nxt[budget_slot + 1:]
-                        tr = Transition(tr.kind, tr.label, tr.actor, tr.bindings, tr.message, tr.channel,
-                                        "early (timeout fault)", tr.unit, tr.events)
+                        tr = dataclasses.replace(tr, detail="early (timeout fault)")
                     out.append((tr, nxt))
         return out
 
