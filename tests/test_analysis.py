@@ -106,3 +106,32 @@ def test_sweep_cli_table_and_json(tmp_path):
 def test_parse_range():
     assert parse_range("WORKERS=1..4") == ("WORKERS", [1, 2, 3, 4])
     assert parse_range("N=1,2,8") == ("N", [1, 2, 8])
+
+
+GRAPH = """protocol G
+const TASKS = 12
+type Task = 0..TASKS-1
+# one 4-task chain (0 -> 1 -> 2 -> 3) and 8 independent tasks
+const DEPS: set of seq of Task max 2 = {<<0, 1>>, <<1, 2>>, <<2, 3>>}
+var x: bool = false
+"""
+
+
+def test_task_graph_bounds_by_hand():
+    from accord.analysis.taskgraph import task_graph
+
+    g = task_graph(load(GRAPH), "DEPS")
+    assert g.critical_path == [0, 1, 2, 3]
+    assert g.parallel_fraction == 8 / 12
+    # Amdahl: 1 / ((1 - p) + p / n) with p = 2/3
+    assert [round(g.amdahl(n), 6) for n in (1, 2, 3, 4)] == [1.0, 1.5, 1.8, 2.0]
+    # ideal: 12 / max(4, ceil(12 / n))
+    assert [g.ideal(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]
+
+
+def test_task_graph_cycle_is_named(tmp_path):
+    f = tmp_path / "g.accord"
+    f.write_text(GRAPH.replace("{<<0, 1>>, <<1, 2>>, <<2, 3>>}", "{<<0, 1>>, <<1, 2>>, <<2, 0>>}"))
+    r = CliRunner().invoke(cli, ["analyze", str(f), "--taskgraph", "DEPS"])
+    assert r.exit_code == 2
+    assert "has a cycle: 0 -> 1 -> 2 -> 0" in r.stderr

@@ -55,7 +55,7 @@ class Analysis:
 
 
 def analyze(proto: ir.Protocol, max_states: int = 200_000) -> Analysis:
-    params = {c.name: c.value for c in proto.consts}
+    params = {c.name: c.value for c in proto.consts if not c.declared}
     unit = "rounds" if proto.schedule is ir.Schedule.ROUNDS else "steps"
     try:
         g = build(proto, max_states)

@@ -146,3 +146,29 @@ def write_plots(sw: Sweep, stem: Path) -> list[Path]:
     plt.close(fig)
     written.append(png)
     return written
+
+
+def taskgraph_text(g: Any, values: list[int], sw: Sweep | None = None) -> str:
+    """Critical path and the bounds per team size, beside the achieved speedup when swept."""
+    out = [f"task graph `{g.name}`: {g.size} tasks, critical path {len(g.critical_path)} "
+           f"({' -> '.join(map(str, g.critical_path))}), parallel fraction p = {g.parallel_fraction:.3f}"]
+    ns = values or list(range(1, 5))
+    head = "| n | Amdahl bound | ideal bound |" + (" achieved |" if sw else "")
+    out += [head, "|---|---|---|" + ("---|" if sw else "")]
+    for i, n in enumerate(ns):
+        row = f"| {n} | {g.amdahl(n):.2f}x | {g.ideal(n):.2f}x |"
+        if sw is not None:
+            sp = sw.speedup(i)
+            row += f" {'-' if sp is None else f'{sp:.2f}x'} |"
+        out.append(row)
+    return "\n".join(out)
+
+
+def taskgraph_json(g: Any, values: list[int], sw: Sweep | None = None) -> dict[str, Any]:
+    ns = values or list(range(1, 5))
+    return {
+        "name": g.name, "tasks": g.size, "critical_path": [str(t) for t in g.critical_path],
+        "parallel_fraction": g.parallel_fraction,
+        "bounds": [{"n": n, "amdahl": g.amdahl(n), "ideal": g.ideal(n),
+                    "achieved": sw.speedup(i) if sw is not None else None} for i, n in enumerate(ns)],
+    }

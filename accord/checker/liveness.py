@@ -276,8 +276,9 @@ def _lasso(search: "_Search", origin: int, comp: list[int], visit: list[Any], ba
             cycle.append(target[1])
         else:
             cycle += _path(edges, cycle[-1], {target}, comp_set)[1:]
-    back = _path_cycle(edges, cycle[-1], entry, comp_set)
-    cycle += back[1:]
+    if len(cycle) == 1 or cycle[-1] != entry:  # the required visits may already have closed the cycle
+        back = _path_cycle(edges, cycle[-1], entry, comp_set)
+        cycle += back[1:]
     full = prefix + cycle[1:]
     trace = rebuild(search.model, [search.states[k] for k in full], search.canon)
     trace.loop_start = len(prefix) - 1

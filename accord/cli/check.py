@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import click
 
 from accord.checker.explicit import Config, check as explicit_check
 from accord.cli.common import EXIT_USAGE, load_or_exit, parse_consts, quiet_progress
-from accord.report.json_report import result_json
-from accord.report.text import render_result
+from accord.report.outputs import FORMATS, STDERR, STDOUT, plan_outputs, render_outputs
 from accord.semantics.layout import Layout
 
 
@@ -22,9 +20,12 @@ from accord.semantics.layout import Layout
 @click.option("--engine", type=click.Choice(["explicit"]), default="explicit", show_default=True)
 @click.option("--strategy", type=click.Choice(["bfs", "dfs"]), default="bfs", show_default=True,
               help="Breadth-first finds shortest counterexamples.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["text", "json", "mermaid"]),
-              help="Output format (repeatable). Default: text.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the machine-readable report here.")
+@click.option("--format", "formats", multiple=True, metavar="NAME[=PATH]",
+              help=f"Report format, optionally with its own file (repeatable): {', '.join(FORMATS)}. "
+              "E.g. --format sarif=out.sarif --format junit=out.xml; itf=DIR/ writes one trace per "
+              "counterexample. Default: text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the one report whose --format has no PATH here.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after this many distinct states.")
 @click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option("--max-memory", type=click.FloatRange(min=1), help="Stop when peak memory passes this many MB.")
@@ -36,39 +37,36 @@ def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, format
           output: str | None, max_states: int | None, max_seconds: float | None, max_memory: float | None,
           max_depth: int | None, keep_going: bool, no_symmetry: bool, deadlock: bool | None) -> None:
     overrides = parse_consts(consts)
+    try:
+        plan = plan_outputs(formats, output)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     proto = load_or_exit(file, overrides)
     progress = None if quiet_progress() else _progress_printer()
     cfg = Config(strategy=strategy, max_states=max_states, max_seconds=max_seconds, max_memory_mb=max_memory,
                  max_depth=max_depth, stop_at_first=not keep_going, symmetry=not no_symmetry,
                  deadlock=deadlock, progress=progress,
-                 parameters={c.name: c.value for c in proto.consts})
+                 parameters={c.name: c.value for c in proto.consts if not c.declared})
     result = explicit_check(proto, cfg)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     lay = Layout.build(proto)
-    formats = formats or ("text",)
-    for fmt in formats:
-        if fmt == "text":
-            text = render_result(result, lay)
-            if output and len(formats) == 1:
-                Path(output).write_text(text + "\n", encoding="utf-8")
-            else:
-                click.echo(text, err=len(formats) > 1 or fmt != formats[-1] or False)
-        elif fmt == "json":
-            data = json.dumps(result_json(result, lay, file), indent=2)
-            _emit(data, output)
-        elif fmt == "mermaid":
-            from accord.report.mermaid import result_mermaid
-
-            _emit(result_mermaid(result, lay), output if "json" not in formats else None)
+    writes, notes = render_outputs(plan, result, lay, file)
+    for dest, data in writes:
+        _emit(data, dest)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     sys.exit(result.exit_code())
 
 
-def _emit(data: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(data + "\n", encoding="utf-8")
-    else:
+def _emit(data: str, dest: str) -> None:
+    if dest == STDOUT:
         click.echo(data)
+    elif dest == STDERR:
+        click.echo(data, err=True)
+    else:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        Path(dest).write_text(data + "\n", encoding="utf-8")
 
 
 def _progress_printer():  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, requir
 from accord.dsl.lower_stmt import StmtLowerer, pattern
 from accord.dsl.scope import Ctx, Symbols, fail, unknown
 from accord.dsl.warnings import collect_warnings
-from accord.ir.types import DOMAIN_LIMIT, render_type, size
+from accord.ir.types import DOMAIN_LIMIT, contains, render_type, size
 from accord.semantics.evaluate import EvalError, const_value
 
 ENV_ROLE = "env"
@@ -64,14 +64,18 @@ class Lowerer:
 
         for d in by_kind.get("enum_decl", []):
             out[id(d)] = self.guard(lambda d=d: self.enum_decl(d))
+        typed_consts = [d for d in by_kind.get("const_decl", []) if d.children[1] is not None]
         for d in by_kind.get("const_decl", []):
-            out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
+            if d.children[1] is None:
+                out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         self._unknown_overrides()
         for d in by_kind.get("type_decl", []):
             out[id(d)] = self.guard(lambda d=d: self.type_decl(d))
         roles = by_kind.get("role_decl", [])
         for d in roles:
             self.guard(lambda d=d: self.role_header(d))
+        for d in typed_consts:
+            out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         if by_kind.get("action_decl"):
             self.sy.roles[ENV_ROLE] = ir.RoleType(ENV_ROLE, 1, indexed=False)
             self.sy.role_locals[ENV_ROLE] = {}
@@ -132,8 +136,10 @@ class Lowerer:
 
     # ================================================================== constants and types
     def const_decl(self, d: Tree) -> ir.ConstDecl:
-        name_tok, expr_node = d.children
+        name_tok, type_node, expr_node = d.children
         name = self.declare(name_tok, "constant")
+        if type_node is not None:
+            return self.typed_const(d, name, name_tok, type_node, expr_node)
         e = self.ex.expr(expr_node, Ctx(const_only=True))
         value = const_value(e)
         overridden = False
@@ -147,8 +153,24 @@ class Lowerer:
         elif isinstance(value, int):
             t = ir.IntType(value, value)
         else:
-            raise fail("ACC232", "a constant must be a number or a boolean", span_of(d, self.sy))
+            raise fail("ACC232", "an untyped constant must be a number or a boolean", span_of(d, self.sy),
+                       "give the constant a type: `const DEPS: set of Pair = {…}`")
         c = ir.ConstDecl(name, value, t, e, overridden, span_of(d, self.sy))
+        self.sy.consts[name] = c
+        return c
+
+    def typed_const(self, d: Tree, name: str, name_tok: Token, type_node: Any, expr_node: Any) -> ir.ConstDecl:
+        """``const NAME: Type = value``: any finite value (a task graph, a table of identifiers)."""
+        t = self.type(type_node)
+        if name in self.sy.overrides:
+            raise fail("ACC402", f"--const {name}: only number and boolean constants can be set on the command line",
+                       span_of(name_tok, self.sy))
+        e = self.ex.expr(expr_node, Ctx(const_only=True), t)
+        require(e, t, f"the value of `{name}`", self.sy)
+        value = const_value(e)
+        if not contains(t, value):
+            raise fail("ACC233", f"the value of `{name}` is not a {render_type(t)}", e.span)
+        c = ir.ConstDecl(name, value, t, e, False, span_of(d, self.sy), declared=True)
         self.sy.consts[name] = c
         return c
 
@@ -202,7 +224,7 @@ class Lowerer:
                 raise fail("ACC234", f"the range {lo}..{hi} is empty", sp, "the upper bound must be at least the lower")
             return ir.IntType(lo, hi, src=(lo_e, hi_e))
         if kind == "set_type":
-            return ir.SetType(self._finite(self.type(node.children[0]), node.children[0], 20))
+            return ir.SetType(self._finite(self.type(node.children[0]), node.children[0], 4096))
         if kind == "map_type":
             return ir.MapType(self._finite(self.type(node.children[0]), node.children[0], 4096),
                               self.type(node.children[1]))

@@ -44,6 +44,10 @@ for _op, _text in _COMPARE.items():
     _BINARY[_op] = (_text, CMP, SUM, SUM)
 
 _ARITH = {"+", "-", "*", "/", "%"}
+_LOGIC = {"=>", "or", "and"}
+
+#: Marks a place before a logical operator where a long line may break: MARK, then a nesting digit.
+MARK = "\x00"
 
 
 def type_name(t: ir.Type) -> str | None:
@@ -152,7 +156,7 @@ class ExprPrinter:
         text, own, open_end = method(e, right, compact)
         if own < level or (open_end and not right):
             text, _, _ = method(e, True, compact)
-            return f"({text})", False
+            return f"({_deeper(text)})", False
         return text, open_end
 
     # Each printer returns (text, its level, whether its end is open to the right).
@@ -188,7 +192,7 @@ class ExprPrinter:
         return f"{self.expr(e.record, POSTFIX, False)}.{e.name}", POSTFIX, False
 
     def _Index(self, e: ir.Index, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return f"{self.expr(e.base, POSTFIX, False)}[{self.expr(e.key)}]", POSTFIX, False
+        return f"{self.expr(e.base, POSTFIX, False)}[{_deeper(self.expr(e.key))}]", POSTFIX, False
 
     def _Unary(self, e: ir.Unary, right: bool, compact: bool) -> tuple[str, int, bool]:
         if e.op == "not":
@@ -206,25 +210,28 @@ class ExprPrinter:
         else:
             rhs, open_end = self._sub(e.right, lev_r, right, compact)
         sep = "" if compact and e.op in _ARITH else " "
+        if e.op in _LOGIC:
+            sep = MARK + "0 "
+            return f"{left}{sep}{text} {rhs}", own, open_end
         return f"{left}{sep}{text}{sep}{rhs}", own, open_end
 
     def _SetLit(self, e: ir.SetLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "{" + ", ".join(self.expr(x) for x in e.elems) + "}", ATOM, False
+        return "{" + _deeper(", ".join(self.expr(x) for x in e.elems)) + "}", ATOM, False
 
     def _SetComp(self, e: ir.SetComp, right: bool, compact: bool) -> tuple[str, int, bool]:
         text = f"{{{self.expr(e.elem)} for {e.var} in {self.domain(e.domain)}"
         if e.cond is not None:
             text += f" if {self.expr(e.cond)}"
-        return text + "}", ATOM, False
+        return _deeper(text) + "}", ATOM, False
 
     def _RecordLit(self, e: ir.RecordLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "{" + ", ".join(f"{n}: {self.expr(x)}" for n, x in e.fields) + "}", ATOM, False
+        return "{" + _deeper(", ".join(f"{n}: {self.expr(x)}" for n, x in e.fields)) + "}", ATOM, False
 
     def _MapLit(self, e: ir.MapLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return f"[{e.var} -> {self.expr(e.body)}]", ATOM, False
+        return f"[{e.var} -> {_deeper(self.expr(e.body))}]", ATOM, False
 
     def _SeqLit(self, e: ir.SeqLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "<<" + ", ".join(self.expr(x) for x in e.elems) + ">>", ATOM, False
+        return "<<" + _deeper(", ".join(self.expr(x) for x in e.elems)) + ">>", ATOM, False
 
     def _AllOf(self, e: ir.AllOf, right: bool, compact: bool) -> tuple[str, int, bool]:
         name = type_name(e.of)
@@ -240,20 +247,81 @@ class ExprPrinter:
             else:
                 groups.append(([name], dom))
         binders = ", ".join(f"{', '.join(names)} in {self.domain(dom)}" for names, dom in groups)
-        return f"{e.kind} {binders}: {self.expr(e.body)}", ATOM, True
+        return f"{e.kind} {binders}: {_deeper(self.expr(e.body))}", ATOM, True
 
     def _IfExpr(self, e: ir.IfExpr, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return (f"if {self.expr(e.cond)} then {self.expr(e.then)} else {self.expr(e.other)}", ATOM, True)
+        parts = (_deeper(self.expr(x)) for x in (e.cond, e.then, e.other))
+        return "if {} then {} else {}".format(*parts), ATOM, True
 
     def _Call(self, e: ir.Call, right: bool, compact: bool) -> tuple[str, int, bool]:
         if e.fn == "instance" and isinstance(e.type, ir.RoleType):
-            return f"{e.type.role}[{self.expr(e.args[0])}]", POSTFIX, False
-        return f"{e.fn}({', '.join(self.expr(a) for a in e.args)})", POSTFIX, False
+            return f"{e.type.role}[{_deeper(self.expr(e.args[0]))}]", POSTFIX, False
+        return f"{e.fn}({_deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
 
     def _MsgCons(self, e: ir.MsgCons, right: bool, compact: bool) -> tuple[str, int, bool]:
         if not e.args:
             return e.msg, ATOM, False
-        return f"{e.msg}({', '.join(self.expr(a) for a in e.args)})", POSTFIX, False
+        return f"{e.msg}({_deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
+
+
+def _deeper(text: str) -> str:
+    """Nest the break marks of ``text`` one level deeper (it is going inside brackets)."""
+    if MARK not in text:
+        return text
+    parts = text.split(MARK)
+    return parts[0] + "".join(MARK + chr(min(ord(p[0]) + 1, ord("9"))) + p[1:] for p in parts[1:])
+
+
+def strip_marks(text: str) -> str:
+    """``text`` without break marks."""
+    if MARK not in text:
+        return text
+    parts = text.split(MARK)
+    return parts[0] + "".join(p[1:] for p in parts[1:])
+
+
+def wrap(line: str, indent: str, width: int) -> list[str]:
+    """Break a printed line before logical operators so that it fits ``width`` where it can.
+
+    Breaks at the shallowest nesting first; continuation lines are indented 4
+    more than ``indent``. Newlines are insignificant in the language, so any
+    break is safe.
+    """
+    if MARK not in line:
+        return [line]
+    plain = strip_marks(line)
+    if len(plain) <= width:
+        return [plain]
+    lines = [plain]
+    for depth in range(10):
+        lines = _fill(line, indent + "    ", width, depth)
+        if all(len(ln) <= width for ln in lines):
+            break
+    return lines
+
+
+def _fill(line: str, cont: str, width: int, depth: int) -> list[str]:
+    pieces: list[str] = []
+    parts = line.split(MARK)
+    cur = parts[0]
+    for p in parts[1:]:
+        if ord(p[0]) - ord("0") <= depth:
+            pieces.append(cur)
+            cur = p[1:]
+        else:
+            cur += MARK + p
+    pieces.append(cur)
+    out: list[str] = []
+    acc = strip_marks(pieces[0])
+    for p in pieces[1:]:
+        p = strip_marks(p)
+        if len(acc) + len(p) <= width:
+            acc += p
+        else:
+            out.append(acc)
+            acc = cont + p.lstrip()
+    out.append(acc)
+    return out
 
 
 def _bare_domain(e: ir.Expr, shadowed: frozenset[str]) -> str | None:
@@ -264,4 +332,4 @@ def _bare_domain(e: ir.Expr, shadowed: frozenset[str]) -> str | None:
     return None
 
 
-__all__ = ["ExprPrinter", "bound_names", "type_name", "IMPLIES", "SUM", "POSTFIX"]
+__all__ = ["ExprPrinter", "bound_names", "type_name", "wrap", "strip_marks", "IMPLIES", "SUM", "POSTFIX"]

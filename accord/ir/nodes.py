@@ -457,6 +457,7 @@ class ConstDecl:
     expr: Expr | None = field(default=None, compare=False, repr=False)
     overridden: bool = field(default=False, compare=False)
     span: Span | None = _span()
+    declared: bool = False  # written with a type: `const NAME: T = value`
 
 
 @dataclass(frozen=True)
