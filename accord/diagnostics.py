@@ -28,8 +28,17 @@ class SourceFile:
     text: str = field(repr=False)
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 1 <= number <= len(lines) else ""
+        """Line ``number`` (1-based) without its line end; lines end at ``\\n``, as the lexer counts them."""
+        if number < 1:
+            return ""
+        start = 0
+        for _ in range(number - 1):
+            start = self.text.find("\n", start) + 1
+            if start == 0:
+                return ""
+        end = self.text.find("\n", start)
+        line = self.text[start:] if end < 0 else self.text[start:end]
+        return line[:-1] if line.endswith("\r") else line
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ ACCORD_VIOLATION_EXITS = {0: "holds", 3: "inconclusive", 11: "deadlock", 12: "sa
 class Measured:
     returncode: int | None
     wall: float
+    cpu: float  # user + system seconds of the child
     peak_rss_mb: float
     timed_out: bool
     stdout: str
@@ -43,6 +44,7 @@ class Run:
     tool: str  # "accord" | "spin-por" | "spin-nopor"
     status: str  # "ok" | "timeout" | "error"
     wall: float | None = None  # seconds, whole process
+    cpu: float | None = None  # user + system seconds, whole process (less sensitive to a busy machine)
     peak_rss_mb: float | None = None  # measured from outside
     states: int | None = None
     search_seconds: float | None = None  # the tool's own figure
@@ -86,7 +88,8 @@ def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None) -> M
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(proc.returncode, wall, usage.ru_maxrss / 1024.0, state["killed"],
+        return Measured(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0,
+                        state["killed"],
                         out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
@@ -106,9 +109,10 @@ def accord_command(spec: Path, consts: dict[str, int]) -> list[str]:
 def run_accord(spec: Path, consts: dict[str, int], timeout: float | None) -> Run:
     m = measure(accord_command(spec, consts), timeout)
     if m.timed_out:
-        return Run("accord", "timeout", wall=m.wall, peak_rss_mb=m.peak_rss_mb, note=f"killed after {timeout:g} s")
+        return Run("accord", "timeout", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
+                   note=f"killed after {timeout:g} s")
     if m.returncode not in ACCORD_VIOLATION_EXITS:
-        return Run("accord", "error", wall=m.wall, peak_rss_mb=m.peak_rss_mb,
+        return Run("accord", "error", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
                    note=f"exit {m.returncode}: {_tail(m.stderr or m.stdout)}")
     try:
         data = json.loads(m.stdout)
@@ -116,10 +120,11 @@ def run_accord(spec: Path, consts: dict[str, int], timeout: float | None) -> Run
         seconds = float(data["seconds"])
         mem = float(data["peak_memory_mb"])
     except (ValueError, KeyError, TypeError) as exc:
-        return Run("accord", "error", wall=m.wall, peak_rss_mb=m.peak_rss_mb, note=f"unreadable JSON: {exc}")
+        return Run("accord", "error", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
+                   note=f"unreadable JSON: {exc}")
     verdict = ACCORD_VIOLATION_EXITS[m.returncode] if m.returncode is not None else "?"
-    return Run("accord", "ok", wall=m.wall, peak_rss_mb=m.peak_rss_mb, states=states, search_seconds=seconds,
-               tool_memory_mb=mem, verdict=verdict, depth=data.get("depth"),
+    return Run("accord", "ok", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb, states=states,
+               search_seconds=seconds, tool_memory_mb=mem, verdict=verdict, depth=data.get("depth"),
                note="" if data.get("complete", True) else "incomplete search")
 
 
@@ -223,10 +228,11 @@ def run_pan(build: PanBuild, mode: str, hash_log2: int, timeout: float | None) -
         return Run(tool, "error", note=build.problem)
     m = measure([str(build.pan), "-m100000", f"-w{hash_log2}", "-c0"], timeout, cwd=build.pan.parent)
     if m.timed_out:
-        return Run(tool, "timeout", wall=m.wall, peak_rss_mb=m.peak_rss_mb, note=f"killed after {timeout:g} s")
+        return Run(tool, "timeout", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
+                   note=f"killed after {timeout:g} s")
     fig = parse_pan(m.stdout)
     if fig["states"] is None:
-        return Run(tool, "error", wall=m.wall, peak_rss_mb=m.peak_rss_mb,
+        return Run(tool, "error", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
                    note=f"exit {m.returncode}: {_tail(m.stdout + m.stderr)}")
     notes = []
     if "max search depth too small" in m.stdout:
@@ -234,7 +240,7 @@ def run_pan(build: PanBuild, mode: str, hash_log2: int, timeout: float | None) -
     if "out of memory" in m.stdout:
         notes.append("pan ran out of memory")
     errors = int(fig["errors"] or 0)
-    return Run(tool, "ok", wall=m.wall, peak_rss_mb=m.peak_rss_mb, states=int(fig["states"]),
+    return Run(tool, "ok", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb, states=int(fig["states"]),
                search_seconds=fig["elapsed"], tool_memory_mb=fig["memory"],
                verdict="holds" if errors == 0 else f"errors: {errors}",
                depth=None if fig["depth"] is None else int(fig["depth"]), note="; ".join(notes))

@@ -87,7 +87,7 @@ def say(msg: str) -> None:
 def _describe(r: Run) -> str:
     if r.status != "ok":
         return f"{r.status} {r.note}".strip()
-    return f"{r.states:,} states, {r.wall:.2f} s wall, {r.peak_rss_mb:.0f} MB, {r.verdict}"
+    return f"{r.states:,} states, {r.wall:.2f} s wall, {r.cpu:.2f} s CPU, {r.peak_rss_mb:.0f} MB, {r.verdict}"
 
 
 def bench_model(model: BenchModel, sizes: list[int], args: argparse.Namespace, tools: SpinTools,
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as work:
         for model in args.model_list:
             points.extend(bench_model(model, args.size_map[model.name], args, tools, Path(work)))
+    info["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     command = "python bench/run.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     args.out.mkdir(parents=True, exist_ok=True)
     plot_name = "time_vs_n.svg"

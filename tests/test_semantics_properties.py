@@ -339,3 +339,45 @@ def test_division_by_zero_and_other_bindings() -> None:
     err = result(res, "runtime error at line 3")
     assert "division by zero" in err.message
     assert err.trace.length == 1 and err.trace.steps[-1].transition.bindings == (("d", "0"),)
+
+
+TERMINATES = """
+protocol Terminates
+role A {{ var x: 0..3 = 0  action inc when x < 3 {{ x := x + 1 }} }}
+check termination
+{fair}
+"""
+
+
+def test_termination_without_any_final_means_reaching_a_stuck_state() -> None:
+    # No `final` anywhere (TLC meaning, as for deadlock): terminating = reaching a state with no
+    # step.  x climbs to 3 and stops: holds under weak fairness; with `fair no A` the run may stop
+    # at x = 0 forever (a 1-state stuttering lasso).
+    assert verdicts(run(TERMINATES.format(fair=""))) == {"termination": "holds"}
+    res = run(TERMINATES.format(fair="fair no A"))
+    t = result(res, "termination")
+    assert t.verdict.value == "violated" and t.trace.length == 1 and t.trace.stutter
+
+
+def test_termination_without_final_fails_on_a_cycle() -> None:
+    # x flips forever: no state without a step is ever reached.
+    res = run("protocol Osc\nrole A { var x: 0..1 = 0  action flip { x := 1 - x } }\ncheck termination\n")
+    t = result(res, "termination")
+    assert t.verdict.value == "violated" and labels(t.trace) == ["init", "A.flip", "A.flip"]
+
+
+def test_leads_to_weak_fails_strong_holds() -> None:
+    # The flip example as a leads_to: from any state with B not done, B.done is reached.
+    # Default (weak) fairness: the cycle FF <-> TF avoids it (finish is not continuously enabled).
+    # `fair strong B`: finish is enabled infinitely often on that cycle, so it must be taken.
+    base = """
+    protocol FlipLeads
+    var f: bool = false
+    role A { action flip { f := not f } }
+    role B { var done: bool = false  action finish when f and not done { done := true } }
+    property fin: not B.done leads_to B.done
+    """
+    weak = result(run(base), "fin")
+    assert weak.verdict.value == "violated"
+    assert labels(weak.trace) == ["init", "A.flip", "A.flip"] and weak.trace.loop_start == 0
+    assert verdicts(run(base + "fair strong B\n")) == {"fin": "holds"}

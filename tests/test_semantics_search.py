@@ -7,7 +7,7 @@ from semkit import figures, result, run, verdicts
 
 FLAGS = """
 protocol Flags
-role R[3] symmetric { var on: bool = false  action flip when not on { on := true } }
+role R[3] symmetric { var lit: bool = false  action flip when not lit { lit := true } }
 """
 
 
@@ -104,3 +104,18 @@ def test_state_limit_figures() -> None:
     # and stops before expanding more.
     res = run(COUNT, max_states=3)
     assert res.stats.distinct == 3 and res.limit == "states"
+
+
+def test_step_violation_trace_under_symmetry_names_the_right_instance() -> None:
+    # Orbits: (0,0), {(1,0), (0,1)}, (1,1): 3, depth 3.  The stored representative of {(1,0), (0,1)}
+    # is (0,1), where R[1] fails its assert; the replayed trace is R[0].inc to (1,0), so the failing
+    # step shown must be R[0]'s, the instance that actually has x = 1 there.
+    text = """
+    protocol SymAssert
+    role R[2] symmetric { var x: 0..2 = 0  action inc when x < 2 { assert x < 1  x := x + 1 } }
+    """
+    res = run(text)
+    assert figures(res) == (3, 3, 1)
+    steps = res.results[0].trace.steps
+    assert steps[1].transition.actor == steps[2].transition.actor == ("R", 0)
+    assert steps[1].state == ((1,), (0,)) and steps[2].state is None

@@ -174,6 +174,8 @@ class _Search:
             j, fresh = self.add(c, idx, depth + 1)
             if self.keep_graph and j != idx:
                 self.edges[idx].append((j, tr.unit))
+                for u in tr.joined:  # a round (or a rendezvous) takes every step in it
+                    self.edges[idx].append((j, u))
             if fresh:
                 new.append(j)
                 self.check_state(j, c)

@@ -67,7 +67,11 @@ def check_liveness(search: "_Search", prop: ir.Property) -> PropertyResult:
     states = search.states
     n = len(states)
     if prop.kind is ir.PropKind.TERMINATION:
-        done = [model.is_final(s) for s in states]
+        if model.has_final:
+            done = [model.is_final(s) for s in states]
+        else:  # no `final` anywhere: terminating means reaching a state with no step (as for deadlock)
+            stuck = set(search.terminal)
+            done = [i in stuck for i in range(n)]
         goal = done
         start = [i for i in range(n) if search.parent[i] == -1]
         p_holds = None

@@ -100,10 +100,10 @@ class Symmetry:
             count = r.count
 
             def move(st: tuple[Any, ...], out: list[Any], p: Perm, base: int = base, fs: list[Any] = fs,
-                     sym: bool = sym, count: int = count, role: str = r.name) -> None:
+                     sym: bool = sym, count: int = count, role: str = r.name, rename: bool = any(fs)) -> None:
                 for i in range(count):
                     loc = st[base + i]
-                    if any(fs):
+                    if rename:
                         loc = tuple(x if f is None else f(x, p) for f, x in zip(fs, loc))
                     j = p[role][i] if sym else i
                     out[base + j] = loc
@@ -126,6 +126,11 @@ class Symmetry:
             def chan(st: tuple[Any, ...], out: list[Any], p: Perm, ci: Any = ci, links: bool = links,
                      src_sym: bool = src_sym, dst_sym: bool = dst_sym, ch: ir.Channel = ch) -> None:
                 items = st[ci.slot]
+                if not items:  # empty: nothing to rename, only the place may move
+                    s_idx = ci.src_idx if ci.src_idx is None or not src_sym else p[ch.src][ci.src_idx]
+                    d_idx = ci.dst_idx if ci.dst_idx is None or not dst_sym else p[ch.dst][ci.dst_idx]
+                    out[lay.chan_lookup[(ch.name, s_idx, d_idx)].slot] = items
+                    return
                 if links:
                     mapped = [map_msg(m, p) for m in items]
                 else:

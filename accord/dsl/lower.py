@@ -14,7 +14,7 @@ from lark import Token, Tree
 from accord import ir
 from accord.diagnostics import Diagnostic, SourceFile, SpecError, did_you_mean
 from accord.dsl.comments import collect_comments
-from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, require, span_of
+from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, require, require_in_range, span_of
 from accord.dsl.lower_stmt import StmtLowerer, pattern
 from accord.dsl.scope import Ctx, Symbols, fail, unknown
 from accord.dsl.warnings import collect_warnings
@@ -31,6 +31,7 @@ class Lowerer:
         self.st = StmtLowerer(self.sy, self.ex)
         self.diags: list[Diagnostic] = []
         self.count_src: dict[str, ir.Expr] = {}  # role -> its instance count as written
+        self.step_labels: dict[str, set[str]] = {}  # role -> labels of its steps, once its body lowered cleanly
 
     def guard(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -46,8 +47,11 @@ class Lowerer:
         name = str(name_tok)
         sy = self.sy
         if name in sy.declared_at:
-            first = sy.declared_at[name]
-            raise fail("ACC204", f"`{name}` is declared twice", span_of(name_tok, sy),
+            first, here = sy.declared_at[name], span_of(name_tok, sy)
+            if here is not None and first is not None and (here.line, here.column) < (first.line, first.column):
+                first, here = here, first  # lowering order is not source order: blame the later one
+            raise fail("ACC204", f"`{name}` is declared twice", here,
+                       "rename one of them" if kind else None,
                        notes=((f"first declared at line {first.line}", first),))
         sy.declared_at[name] = span_of(name_tok, sy)  # type: ignore[assignment]
         return name
@@ -61,6 +65,12 @@ class Lowerer:
             by_kind.setdefault(d.data, []).append(d)
 
         out: dict[int, Any] = {}  # id(tree) -> lowered decl, to keep source order
+        for d in by_kind.get("var_decl", []):
+            self.sy.var_names.setdefault(str(d.children[1]), "")
+        for d in by_kind.get("role_decl", []):
+            for item in d.children[3:]:
+                if isinstance(item, Tree) and item.data == "var_decl":
+                    self.sy.var_names.setdefault(str(item.children[1]), str(d.children[0]))
 
         for d in by_kind.get("enum_decl", []):
             out[id(d)] = self.guard(lambda d=d: self.enum_decl(d))
@@ -68,12 +78,11 @@ class Lowerer:
         for d in by_kind.get("const_decl", []):
             if d.children[1] is None:
                 out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
-        self._unknown_overrides()
+        self._unknown_overrides({str(d.children[0]): d.children[0] for d in by_kind.get("const_decl", [])})
         for d in by_kind.get("type_decl", []):
             out[id(d)] = self.guard(lambda d=d: self.type_decl(d))
         roles = by_kind.get("role_decl", [])
-        for d in roles:
-            self.guard(lambda d=d: self.role_header(d))
+        roles = [d for d in roles if self.guard(lambda d=d: self.role_header(d) or True)]
         for d in typed_consts:
             out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         if by_kind.get("action_decl"):
@@ -127,12 +136,16 @@ class Lowerer:
             self.diags.extend(collect_warnings(proto, self.sy))
         return proto
 
-    def _unknown_overrides(self) -> None:
+    def _unknown_overrides(self, declared: dict[str, Token]) -> None:
+        """``--const`` names that no ``const`` declares (``declared``: every const's name token)."""
         for name in self.sy.overrides:
-            if name not in self.sy.consts:
+            if name not in declared:
+                best = did_you_mean(name, declared)
+                close = [n for n in declared if best and f"`{n}`" in best]
+                notes = tuple((f"`{n}` is declared here", span_of(declared[n], self.sy)) for n in close)
                 self.diags.append(Diagnostic(
-                    "ACC401", f"--const {name}: the spec declares no constant `{name}`", None,
-                    hint=did_you_mean(name, self.sy.consts) or "constants are declared with `const NAME = value`"))
+                    "ACC401", f"--const {name}: the spec declares no constant `{name}`", None, notes=notes,
+                    hint=best or "constants are declared with `const NAME = value`"))
 
     # ================================================================== constants and types
     def const_decl(self, d: Tree) -> ir.ConstDecl:
@@ -146,8 +159,14 @@ class Lowerer:
         if name in self.sy.overrides:
             ov = self.sy.overrides[name]
             if isinstance(value, bool) != isinstance(ov, bool):
-                raise fail("ACC402", f"--const {name}={ov}: `{name}` is {render_type(e.type)}", span_of(name_tok, self.sy))
-            value, overridden = ov, True
+                is_bool = isinstance(value, bool)
+                shown = str(ov).lower() if isinstance(ov, bool) else str(ov)
+                self.diags.append(Diagnostic(
+                    "ACC402", f"--const {name}={shown}: `{name}` is a {'boolean' if is_bool else 'number'} "
+                    f"(declared as {str(value).lower() if is_bool else value})", span_of(name_tok, self.sy),
+                    hint=f"write --const {name}={'true or false' if is_bool else 'a whole number'}"))
+            else:
+                value, overridden = ov, True
         if isinstance(value, bool):
             t: ir.Type = BOOL
         elif isinstance(value, int):
@@ -272,8 +291,10 @@ class Lowerer:
         if count_node is None:
             count, indexed = 1, False
         else:
-            count, self.count_src[name] = self.const_int(count_node, f"the number of `{name}` instances", lo=1)
-            indexed = True
+            counted = self.guard(lambda: self.const_int(count_node, f"the number of `{name}` instances", lo=1))
+            count, indexed = (1, True) if counted is None else (counted[0], True)
+            if counted is not None:
+                self.count_src[name] = counted[1]
         self.sy.roles[name] = ir.RoleType(name, count, indexed)
         self.sy.role_symmetric[name] = sym is not None
         self.sy.role_locals[name] = {}
@@ -285,21 +306,31 @@ class Lowerer:
                 raise unknown("role", str(tok), span_of(tok, self.sy), [r for r in self.sy.roles if r != ENV_ROLE])
         kind = ir.ChanKind(str(kind_node.children[0]))
         capacity, cap_src, full, topo = None, None, ir.FullMode.BLOCKS, ir.Topology.LINKS
+        sp = span_of(d, self.sy)
         for o in opts:
             if o.data == "capacity_opt":
-                capacity, cap_src = self.const_int(o.children[0], "a channel's capacity", lo=1)
+                if kind is ir.ChanKind.SYNC:
+                    self.diags.append(Diagnostic("ACC303", "a `sync` channel is a rendezvous and has no capacity",
+                                                 span_of(o, self.sy), hint="remove `capacity …`, or use `fifo`"))
+                    continue
+                cap = self.guard(lambda o=o: self.const_int(o.children[0], "a channel's capacity", lo=1))
+                if cap is not None:
+                    capacity, cap_src = cap
             elif o.data == "full_mode":
+                if kind is ir.ChanKind.SET:
+                    self.diags.append(Diagnostic(
+                        "ACC303", f"a `set` channel holds each message once and never fills; `{o.children[0]}` "
+                        "does not apply", span_of(o, self.sy), hint=f"remove `{o.children[0]}`"))
+                    continue
                 full = ir.FullMode(str(o.children[0]))
             else:
                 topo = ir.Topology(str(o.children[0]))
-        sp = span_of(d, self.sy)
-        if kind is ir.ChanKind.SYNC and capacity is not None:
-            raise fail("ACC303", "a `sync` channel is a rendezvous and has no capacity", sp, "remove `capacity`")
-        if kind is ir.ChanKind.SET and full is not ir.FullMode.BLOCKS:
-            raise fail("ACC303", "a `set` channel holds each message once; `drops`/`fails` do not apply", sp)
         ch = ir.Channel(str(src_tok), str(dst_tok), kind, capacity, full, topo, cap_src, sp)
         if ch.name in self.sy.channels:
-            raise fail("ACC204", f"channel {ch.src} -> {ch.dst} is declared twice", sp)
+            first = self.sy.channels[ch.name].span
+            raise fail("ACC204", f"channel {ch.src} -> {ch.dst} is declared twice", sp,
+                       "one channel per direction: merge the options into one declaration",
+                       notes=((f"first declared at line {first.line}", first),) if first else ())
         self.sy.channels[ch.name] = ch
         return ch
 
@@ -325,6 +356,7 @@ class Lowerer:
             kind = ir.InitKind.VALUE
             init = self.ex.expr(init_node.children[0], ctx, t)
             require(init, t, f"the initial value of `{name}`", self.sy)
+            require_in_range(init, t, f"the initial value of `{name}`")
         elif init_node.data == "init_choice":
             kind = ir.InitKind.CHOICE
             init = self.ex.domain(init_node.children[0], ctx)
@@ -335,16 +367,20 @@ class Lowerer:
         else:
             kind, init = ir.InitKind.ANY, None
             if size(t) > DOMAIN_LIMIT:
-                raise fail("ACC235", f"`in any` over {render_type(t)} ({size(t)} values) is too large", sp)
+                raise fail("ACC235", f"`in any` over {render_type(t)} ({size(t)} values) is too large",
+                           span_of(type_node, self.sy), f"choose from a few values: `in {{…}}`, or narrow the type; "
+                           f"`in any` allows at most {DOMAIN_LIMIT} values")
         merge = None
         if merge_node is not None:
             words = [str(c) for c in merge_node.children]
             merge = ir.MergeKind.CONFLICT if words == ["conflict"] else ir.MergeKind(words[1])
+            msp = span_of(merge_node, self.sy) or sp
             if role is not None:
-                raise fail("ACC304", "`merge`/`conflict` apply to shared variables only", sp,
+                raise fail("ACC304", "`merge`/`conflict` apply to shared variables only", msp,
                            "a role's own variables are written by one agent")
             if merge is ir.MergeKind.UNION and not isinstance(t, ir.SetType):
-                raise fail("ACC304", "`merge union` needs a set variable", sp)
+                raise fail("ACC304", f"`merge union` needs a set variable; `{name}` is {render_type(t)}", msp,
+                           "use `merge last_writer`, or make the variable a `set of …`")
         v = ir.VarDecl(name, t, kind, init, pers is not None, merge, span_of(d, self.sy))
         scope_vars[name] = v
         return v
@@ -365,6 +401,7 @@ class Lowerer:
         final_span = None
         always = False
         seen: dict[str, Any] = {}
+        broken = False
         for item in items:
             if not isinstance(item, Tree) or item.data in ("var_decl", "empty_decl"):
                 continue
@@ -382,15 +419,21 @@ class Lowerer:
                 continue
             step = self.guard(lambda item=item: self.step(item, name))
             if step is None:
+                broken = True
                 continue
             if step.kind is ir.StepKind.ACTION:
                 key = step.name
                 if key in seen:
-                    self.diags.append(Diagnostic("ACC204", f"role `{name}` has two actions named `{key}`",
-                                                 step.span))
+                    first = seen[key].span
+                    self.diags.append(Diagnostic(
+                        "ACC204", f"role `{name}` has two actions named `{key}`",
+                        span_of(item.children[0], self.sy) or step.span, hint="rename one of them",
+                        notes=((f"first declared at line {first.line}", first),) if first else ()))
                 seen[key] = step
             steps.append(step)
         vars_ = tuple(self.sy.role_locals[name].values())
+        if not broken:
+            self.step_labels[name] = {s.name for s in steps}
         return ir.Role(name, rt.count, rt.indexed, self.sy.role_symmetric[name], vars_, tuple(steps), final,
                        always, count_src=self.count_src.get(name), span=span_of(d, self.sy), final_span=final_span)
 
@@ -587,6 +630,14 @@ class Lowerer:
                 step = str(t.children[1])
             elif t.data == "fair_timeout":
                 step = "timeout"
+            labels = self.step_labels.get(role)
+            if step is not None and labels is not None and step not in labels:
+                tok = t.children[1] if t.data == "fair_step" else t.children[0]
+                what = f"`{step}` is a variable of `{role}`, not a step" if step in self.sy.role_locals.get(role, {}) \
+                    else f"role `{role}` has no step `{step}` to be fair to"
+                steps = ", ".join(f"`{x}`" for x in sorted(labels)) or "none"
+                raise fail("ACC307", what, span_of(tok, self.sy) if t.data == "fair_step" else span_of(t, self.sy),
+                           did_you_mean(step, labels) or f"fairness applies to steps; `{role}` has: {steps}")
             targets.append((role, step))
         return ir.Fairness(kind, tuple(targets), span_of(d, self.sy))
 
@@ -603,10 +654,13 @@ class Lowerer:
                     self.diags.append(Diagnostic(
                         "ACC307", f"role `{role}` has no step `{step}` to be fair to", f.span,
                         hint=did_you_mean(step, labels) or "name an action, a handled message, or `timeout`"))
-        kinds = [p.kind for p in proto.properties]
         for k in (ir.PropKind.DEADLOCK, ir.PropKind.TERMINATION):
-            if kinds.count(k) > 1:
-                self.diags.append(Diagnostic("ACC204", f"`check {k.value}` appears twice", None))
+            same = [p for p in proto.properties if p.kind is k]
+            if len(same) > 1:
+                first = same[0].span
+                self.diags.append(Diagnostic(
+                    "ACC204", f"`check {k.value}` appears twice", same[1].span, hint="remove one of them",
+                    notes=((f"first declared at line {first.line}", first),) if first else ()))
         _ = names
 
 

@@ -117,6 +117,19 @@ def require(e: ir.Expr, t: ir.Type, what: str, sy: Symbols) -> None:
                    e.span)
 
 
+def require_in_range(e: ir.Expr, t: ir.Type, what: str) -> None:
+    """ACC238 when a number stored in ``t`` can never fit: its whole range of values lies outside ``t``."""
+    if isinstance(t, ir.OptionType):
+        t = t.inner
+    et = e.type
+    if not (isinstance(t, ir.IntType) and isinstance(et, ir.IntType)):
+        return
+    if et.hi < t.lo or et.lo > t.hi:
+        value = f"{et.lo}" if et.lo == et.hi else f"between {et.lo} and {et.hi}"
+        raise fail("ACC238", f"{what} is {value}, outside {render_type(t)}", e.span,
+                   f"use a value in {t.lo}..{t.hi}, or widen the type")
+
+
 def require_bool(e: ir.Expr, what: str, sy: Symbols) -> None:
     if not isinstance(e.type, (ir.BoolType, Unknown)):
         raise fail("ACC210", f"{what} must be a condition (bool), found {render_type(e.type)}", e.span)
@@ -194,9 +207,9 @@ class ExprLowerer:
         if name in ctx.bound:
             return ir.VarRef(ir.Scope.BOUND, name, ctx.bound[name], span)
         if ctx.const_only and name not in sy.consts and name not in sy.enum_members:
-            if name in sy.shared or any(name in v for v in sy.role_locals.values()):
+            if name in sy.shared or any(name in v for v in sy.role_locals.values()) or name in sy.var_names:
                 raise fail("ACC212", f"`{name}` is a variable; only constants may appear here", span,
-                           "use a `const`")
+                           "sizes, ranges, budgets and initial values are fixed before the run: use a `const`")
         if ctx.role is not None and name in sy.role_locals.get(ctx.role, {}):
             sy.used.add(f"{ctx.role}.{name}")
             return ir.VarRef(ir.Scope.LOCAL, name, sy.role_locals[ctx.role][name].type, span)
@@ -488,6 +501,7 @@ class ExprLowerer:
         for (fname, ftype), a in zip(decl.fields, args):
             e = self.expr(a, inner, ftype)
             require(e, ftype, f"field `{fname}` of `{name}`", self.sy)
+            require_in_range(e, ftype, f"field `{fname}` of `{name}`")
             lowered.append(e)
         self.sy.used.add(name)
         return ir.MsgCons(name, tuple(lowered), ir.MessageType(name), span)

@@ -8,7 +8,7 @@ from lark import Token, Tree
 
 from accord import ir
 from accord.diagnostics import Span
-from accord.dsl.lower_expr import UNKNOWN, ExprLowerer, compatible, require, span_of
+from accord.dsl.lower_expr import UNKNOWN, ExprLowerer, compatible, require, require_in_range, span_of
 from accord.dsl.scope import Ctx, Symbols, fail, unknown
 from accord.ir.types import render_type
 
@@ -56,6 +56,7 @@ class StmtLowerer:
         target = self.lvalue(lv_node, ctx)
         value = self.ex.expr(value_node, ctx, target.type)
         require(value, target.type, f"the value assigned to `{target.name}`", self.sy)
+        require_in_range(value, target.type, f"the value assigned to `{target.name}`")
         return ir.Assign(target, value, span_of(node, self.sy))
 
     def lvalue(self, node: Tree, ctx: Ctx) -> ir.LValue:
@@ -156,8 +157,9 @@ class StmtLowerer:
                        f"declare one, e.g. `channel {src} -> {dst} fifo`")
         return ch
 
-    def _note_sent(self, msg: str, role: str) -> None:
+    def _note_sent(self, msg: str, role: str, span: Span | None = None) -> None:
         self.sy.sent.setdefault(msg, set()).add(role)
+        self.sy.sent_at.setdefault((msg, role), span)
 
     def s_send(self, node: Tree, ctx: Ctx) -> ir.Stmt:
         msg_node, dest_node = node.children
@@ -188,7 +190,7 @@ class StmtLowerer:
             if ch.topology is ir.Topology.SHARED:
                 raise fail("ACC302", f"channel {ch.src} -> {ch.dst} is a shared queue; send to the role, not an instance",
                            dest.span, f"write `send … to {ch.dst}`")
-        self._note_sent(msg.msg, ch.dst)
+        self._note_sent(msg.msg, ch.dst, span)
         return ir.Send(msg, dest, ch.name, span)
 
     def s_broadcast(self, node: Tree, ctx: Ctx) -> ir.Stmt:
@@ -204,7 +206,7 @@ class StmtLowerer:
             raise fail("ACC302", "a shared queue delivers each message to one consumer; `broadcast` needs "
                        "`links` or `inbox` channels", span)
         self.sy.used.add(rname)
-        self._note_sent(msg.msg, rname)
+        self._note_sent(msg.msg, rname, span)
         return ir.Broadcast(msg, rname, ch.name, span)
 
     def s_reply(self, node: Tree, ctx: Ctx) -> ir.Stmt:
@@ -218,7 +220,7 @@ class StmtLowerer:
             raise fail("ACC227", "the sender of this message is not known uniquely; `reply` cannot tell the channel",
                        span, "bind the sender with `from x` and `send … to x`")
         ch = self._channel(ctx.role or "", st.role, span)
-        self._note_sent(msg.msg, st.role)
+        self._note_sent(msg.msg, st.role, span)
         return ir.Reply(msg, ch.name, span)
 
     def _require_role(self, ctx: Ctx, what: str, span: Span | None) -> None:

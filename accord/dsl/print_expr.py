@@ -156,7 +156,7 @@ class ExprPrinter:
         text, own, open_end = method(e, right, compact)
         if own < level or (open_end and not right):
             text, _, _ = method(e, True, compact)
-            return f"({_deeper(text)})", False
+            return f"({deeper(text)})", False
         return text, open_end
 
     # Each printer returns (text, its level, whether its end is open to the right).
@@ -192,7 +192,7 @@ class ExprPrinter:
         return f"{self.expr(e.record, POSTFIX, False)}.{e.name}", POSTFIX, False
 
     def _Index(self, e: ir.Index, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return f"{self.expr(e.base, POSTFIX, False)}[{_deeper(self.expr(e.key))}]", POSTFIX, False
+        return f"{self.expr(e.base, POSTFIX, False)}[{deeper(self.expr(e.key))}]", POSTFIX, False
 
     def _Unary(self, e: ir.Unary, right: bool, compact: bool) -> tuple[str, int, bool]:
         if e.op == "not":
@@ -211,27 +211,31 @@ class ExprPrinter:
             rhs, open_end = self._sub(e.right, lev_r, right, compact)
         sep = "" if compact and e.op in _ARITH else " "
         if e.op in _LOGIC:
-            sep = MARK + "0 "
-            return f"{left}{sep}{text} {rhs}", own, open_end
+            # break at the loosest operator first: a tighter chain inside an operand nests deeper
+            if isinstance(e.left, ir.Binary) and e.left.op in _LOGIC and e.left.op != e.op:
+                left = deeper(left)
+            if isinstance(e.right, ir.Binary) and e.right.op in _LOGIC and e.right.op != e.op:
+                rhs = deeper(rhs)
+            return f"{left}{MARK}0 {text} {rhs}", own, open_end
         return f"{left}{sep}{text}{sep}{rhs}", own, open_end
 
     def _SetLit(self, e: ir.SetLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "{" + _deeper(", ".join(self.expr(x) for x in e.elems)) + "}", ATOM, False
+        return "{" + deeper(", ".join(self.expr(x) for x in e.elems)) + "}", ATOM, False
 
     def _SetComp(self, e: ir.SetComp, right: bool, compact: bool) -> tuple[str, int, bool]:
         text = f"{{{self.expr(e.elem)} for {e.var} in {self.domain(e.domain)}"
         if e.cond is not None:
             text += f" if {self.expr(e.cond)}"
-        return _deeper(text) + "}", ATOM, False
+        return deeper(text) + "}", ATOM, False
 
     def _RecordLit(self, e: ir.RecordLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "{" + _deeper(", ".join(f"{n}: {self.expr(x)}" for n, x in e.fields)) + "}", ATOM, False
+        return "{" + deeper(", ".join(f"{n}: {self.expr(x)}" for n, x in e.fields)) + "}", ATOM, False
 
     def _MapLit(self, e: ir.MapLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return f"[{e.var} -> {_deeper(self.expr(e.body))}]", ATOM, False
+        return f"[{e.var} -> {deeper(self.expr(e.body))}]", ATOM, False
 
     def _SeqLit(self, e: ir.SeqLit, right: bool, compact: bool) -> tuple[str, int, bool]:
-        return "<<" + _deeper(", ".join(self.expr(x) for x in e.elems)) + ">>", ATOM, False
+        return "<<" + deeper(", ".join(self.expr(x) for x in e.elems)) + ">>", ATOM, False
 
     def _AllOf(self, e: ir.AllOf, right: bool, compact: bool) -> tuple[str, int, bool]:
         name = type_name(e.of)
@@ -247,24 +251,24 @@ class ExprPrinter:
             else:
                 groups.append(([name], dom))
         binders = ", ".join(f"{', '.join(names)} in {self.domain(dom)}" for names, dom in groups)
-        return f"{e.kind} {binders}: {_deeper(self.expr(e.body))}", ATOM, True
+        return f"{e.kind} {binders}: {deeper(self.expr(e.body))}", ATOM, True
 
     def _IfExpr(self, e: ir.IfExpr, right: bool, compact: bool) -> tuple[str, int, bool]:
-        parts = (_deeper(self.expr(x)) for x in (e.cond, e.then, e.other))
+        parts = (deeper(self.expr(x)) for x in (e.cond, e.then, e.other))
         return "if {} then {} else {}".format(*parts), ATOM, True
 
     def _Call(self, e: ir.Call, right: bool, compact: bool) -> tuple[str, int, bool]:
         if e.fn == "instance" and isinstance(e.type, ir.RoleType):
-            return f"{e.type.role}[{_deeper(self.expr(e.args[0]))}]", POSTFIX, False
-        return f"{e.fn}({_deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
+            return f"{e.type.role}[{deeper(self.expr(e.args[0]))}]", POSTFIX, False
+        return f"{e.fn}({deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
 
     def _MsgCons(self, e: ir.MsgCons, right: bool, compact: bool) -> tuple[str, int, bool]:
         if not e.args:
             return e.msg, ATOM, False
-        return f"{e.msg}({_deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
+        return f"{e.msg}({deeper(', '.join(self.expr(a) for a in e.args))})", POSTFIX, False
 
 
-def _deeper(text: str) -> str:
+def deeper(text: str) -> str:
     """Nest the break marks of ``text`` one level deeper (it is going inside brackets)."""
     if MARK not in text:
         return text
@@ -332,4 +336,4 @@ def _bare_domain(e: ir.Expr, shadowed: frozenset[str]) -> str | None:
     return None
 
 
-__all__ = ["ExprPrinter", "bound_names", "type_name", "wrap", "strip_marks", "IMPLIES", "SUM", "POSTFIX"]
+__all__ = ["ExprPrinter", "bound_names", "type_name", "wrap", "strip_marks", "deeper", "MARK", "IMPLIES", "SUM", "POSTFIX"]

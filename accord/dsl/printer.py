@@ -22,7 +22,7 @@ from typing import Any
 
 from accord import ir
 from accord.dsl.print_layout import CommentLayout as Layout
-from accord.dsl.print_expr import IMPLIES, SUM, ExprPrinter, bound_names, wrap
+from accord.dsl.print_expr import IMPLIES, MARK, SUM, ExprPrinter, bound_names, deeper, wrap
 
 INDENT = "  "
 #: Lines longer than this are broken before `and`, `or` and `=>` where possible.
@@ -57,7 +57,7 @@ class _Printer:
         prev_multi = False
         for i, obj in enumerate(items):
             lines = self.item(obj, indent)
-            multi = len(lines) > 1
+            multi = len(lines) > 1 and isinstance(obj, (ir.Role, ir.Step, Layout.FaultGroup))
             if i > 0 and (self.lay.blank_before(obj) or (top and (multi or prev_multi))):
                 out.append("")
             out.extend(indent + c for c in self.lay.before_comments(obj))
@@ -184,7 +184,8 @@ class _Printer:
         if k is ir.PropKind.LEADS_TO:
             assert p.target is not None
             # a quantifier or `if` on the left is parenthesised: `leads_to` would read as part of it
-            return f"property {p.name}: {ex.expr(p.expr, IMPLIES, False)} leads_to {ex.expr(p.target)}"
+            left, right = (deeper(x) for x in (ex.expr(p.expr, IMPLIES, False), ex.expr(p.target)))
+            return f"property {p.name}: {left}{MARK}0 leads_to {right}"
         word = {ir.PropKind.INVARIANT: "invariant", ir.PropKind.REACHABLE: "reachable"}[k]
         return f"{word} {p.name}: {ex.expr(p.expr)}"
 

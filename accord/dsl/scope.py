@@ -27,6 +27,8 @@ class Symbols:
     used: set[str] = field(default_factory=set)  # names referenced, for unused warnings
     sent: dict[str, set[str]] = field(default_factory=dict)  # message -> roles it is sent to
     declared_at: dict[str, Span] = field(default_factory=dict)
+    sent_at: dict[tuple[str, str], Span | None] = field(default_factory=dict)  # (message, role) -> first send
+    var_names: dict[str, str] = field(default_factory=dict)  # every `var` in the text -> "" (shared) or its role
 
     def all_names(self) -> list[str]:
         return [

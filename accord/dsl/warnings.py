@@ -21,9 +21,10 @@ def collect_warnings(proto: ir.Protocol, sy: Symbols) -> list[Diagnostic]:
         for role in sorted(roles):
             if (role, msg) not in handled:
                 decl = proto.messages[msg]
-                out.append(Diagnostic("ACC252", f"`{msg}` is sent to `{role}`, which has no `on {msg}` handler",
-                                      decl.span, "warning",
-                                      hint=f"add `on {msg}(…) {{ … }}` to role `{role}`, or stop sending it"))
+                out.append(Diagnostic("ACC252", f"`{msg}` is sent to `{role}`, which has no `on {msg}` handler; "
+                                      "it is never received", sy.sent_at.get((msg, role)) or decl.span, "warning",
+                                      hint=f"add `on {msg}(…) {{ … }}` to role `{role}`, or stop sending it",
+                                      notes=((f"`{msg}` is declared here", decl.span),) if decl.span else ()))
     for v in proto.shared:
         if v.name not in sy.used:
             out.append(Diagnostic("ACC253", f"shared variable `{v.name}` is never read", v.span, "warning"))

@@ -2,8 +2,11 @@
 
 A trace is ``{"#meta", "vars", "states", "loop"?}``; every state is an object with
 ``"#meta": {"index": i, ...}`` and one entry per name in ``vars``. For a lasso,
-``loop`` is the index of the state the cycle starts at; the last state steps back to
-it (a run that stays in its last state forever has ``loop`` = the last index).
+``loop`` is the index of the state the cycle starts at and the last state steps back
+to it: the run is ``states[:loop]`` then ``states[loop:]`` forever. (accord's own
+traces repeat the cycle's first state at their end; here that copy is left out and the
+step that closes the cycle is ``#meta.loop_step``.) A run that stays in its last state
+forever has ``loop`` = the last index.
 
 Variables, named as in the text report:
 
@@ -136,11 +139,19 @@ def trace_itf(trace: Trace, lay: Layout, meta: dict[str, Any] | None = None) -> 
         state = {"#meta": _step_meta(len(states), step.transition, lay)}
         state.update(state_vars(lay, step.state))
         states.append(state)
+    loop = trace.loop_start
+    if loop is not None and not trace.stutter and len(states) > loop + 1 and _same(states[-1], states[loop]):
+        # accord's lasso ends where its cycle starts; ITF's ends on the state before it
+        head["loop_step"] = states.pop()["#meta"]
     names = list(states[0].keys())[1:] if states else []
     out: dict[str, Any] = {"#meta": head, "vars": names, "states": states}
-    if trace.loop_start is not None:
-        out["loop"] = trace.loop_start
+    if loop is not None:
+        out["loop"] = min(loop, len(states) - 1)
     return out
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "#meta"} == {k: v for k, v in b.items() if k != "#meta"}
 
 
 def property_itf(r: PropertyResult, result: CheckResult, lay: Layout, spec: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ class Violation(Exception):
 
 
 class StepEnv(Env):
-    __slots__ = ("sender", "log", "writes", "joined")
+    __slots__ = ("sender", "log", "writes", "joined", "outbox", "took")
 
     def __init__(self, st: list[Any], me: int, b: dict[str, Any], layout: Any,
                  sender: Inst | None = None, log: list[Any] | None = None):
@@ -37,12 +37,19 @@ class StepEnv(Env):
         self.log = log
         self.writes: set[str] | None = None
         self.joined: tuple[int, ...] = ()  # fairness units of sync handlers run inside this step
+        # synchronous rounds (accord.semantics.rounds): sends are collected here as
+        # (channel instance, item, message, dest) instead of entering the channel, and
+        # `took` is the (slot, position, item) a handler received
+        self.outbox: list[tuple[Any, Any, ir.Message, Inst | None]] | None = None
+        self.took: tuple[int, int, Any] | None = None
 
     def fork(self) -> "StepEnv":
         e = StepEnv(list(self.st), self.me, dict(self.b), self.layout, self.sender,
                     list(self.log) if self.log is not None else None)
         e.writes = set(self.writes) if self.writes is not None else None
         e.joined = self.joined
+        e.outbox = list(self.outbox) if self.outbox is not None else None
+        e.took = self.took
         return e
 
 
@@ -278,6 +285,9 @@ class Compiler:
 
             def rendezvous(env: StepEnv, m: ir.Message, dest: Inst | None) -> list[StepEnv]:
                 assert dest is not None
+                if env.outbox is not None:
+                    raise Violation("runtime", f"`sync` channel {ch.name} cannot be used under `schedule rounds`: "
+                                    "in a round, messages are delivered after every agent has stepped", ch.span)
                 if lay.is_crashed(env.st, dest):
                     return []
                 me_inst = lay.inst_of_slot[env.me]
@@ -292,6 +302,9 @@ class Compiler:
             me_idx = lay.inst_of_slot[env.me].idx
             ci = lay.channel_for(ch, me_idx, dest.idx if dest is not None else None)
             item = m if links else (me_idx, m)
+            if env.outbox is not None:  # a round: delivered (and checked against capacity) after the round
+                env.outbox.append((ci, item, m, dest))
+                return [env]
             old = env.st[ci.slot]
             if kind is ir.ChanKind.SET:
                 if item in old:

@@ -10,6 +10,10 @@
   its type (an agent that answers off-script);
 * ``reorder`` and ``timeout`` act through delivery and ``on timeout`` steps
   (see :mod:`accord.semantics.model`).
+
+Message faults carry structured ``events`` for reports: ``("lose", channel
+label, message)``, ``("duplicate", channel label, message)`` and
+``("corrupt", channel label, old message, new message)``.
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ def fault_successors(model: "Model", st: "State") -> list[tuple["Transition", "S
                     if kind is ir.FaultKind.LOSE:
                         new = items[:pos] + items[pos + 1:]
                         out.append((Transition("fault", "lose", None, message=text, channel=ci.label,
-                                               detail=f"{text} is lost on {ci.label}"),
+                                               detail=f"{text} is lost on {ci.label}",
+                                               events=(("lose", ci.label, m),)),
                                     _replace(st, {slot: left, ci.slot: new})))
                     elif kind is ir.FaultKind.DUPLICATE:
                         if ch.capacity is not None and len(items) >= ch.capacity:
@@ -95,7 +100,8 @@ def fault_successors(model: "Model", st: "State") -> list[tuple["Transition", "S
                         new = (items[:pos + 1] + (item,) + items[pos + 1:] if ch.kind is ir.ChanKind.FIFO
                                else bag_insert(items, item))
                         out.append((Transition("fault", "duplicate", None, message=text, channel=ci.label,
-                                               detail=f"{text} is duplicated on {ci.label}"),
+                                               detail=f"{text} is duplicated on {ci.label}",
+                                               events=(("duplicate", ci.label, m),)),
                                     _replace(st, {slot: left, ci.slot: new})))
                     else:
                         out.extend(_corruptions(model, f, slot, left, st, ci, pos, item, m, links))
@@ -128,6 +134,7 @@ def _corruptions(model: "Model", f: ir.Fault, slot: int, left: int, st: "State",
             else:
                 new = items[:pos] + (new_item,) + items[pos + 1:]
             out.append((Transition("fault", "corrupt", None, message=lay.render_msg(m), channel=ci.label,
-                                   detail=f"{lay.render_msg(m)} becomes {lay.render_msg(bad)} on {ci.label}"),
+                                   detail=f"{lay.render_msg(m)} becomes {lay.render_msg(bad)} on {ci.label}",
+                                   events=(("corrupt", ci.label, m, bad),)),
                         _replace(st, {slot: left, ci.slot: new})))
     return out

@@ -39,8 +39,11 @@ class Transition:
     unit: int = -1  # fairness unit id (protocol steps only)
     events: tuple[Any, ...] = ()  # recorded sends and choices (only when replaying)
     joined: tuple[int, ...] = ()  # units of the sync handlers that ran inside this step (coverage)
+    parts: tuple["Transition", ...] = ()  # a round (kind "round"): the step of each agent, in agent order
 
     def render(self, lay: Layout) -> str:
+        if self.kind == "round":
+            return "round: " + "; ".join(p.render(lay) for p in self.parts)
         who = _inst(lay, self.actor) if self.actor is not None else "env"
         if self.kind == "fault":
             return f"FAULT {self.label}: {self.detail}"
@@ -131,18 +134,30 @@ class CompiledStep:
         raised as :class:`StepError`, or appended to ``errors`` when a list is given
         (then the other bindings are still fired).
         """
+        for tr, e in self.outcomes(st, inst, record, errors):
+            yield tr, tuple(e.st)
+
+    def outcomes(self, st: State, inst: Inst, record: bool, errors: list[StepError] | None = None,
+                 rounds: bool = False) -> Iterator[tuple[Transition, StepEnv]]:
+        """As :meth:`fire`, yielding each outcome's working environment.
+
+        ``rounds``: sends are collected in ``env.outbox`` instead of entering their
+        channels, and shared-variable writes are listed in ``env.writes``.
+        """
         model = self.model
         lay = model.layout
         me = lay.inst_slot(inst)
         unit = model.unit_of[(self.label, inst)]
         kind = self.step.kind
         if kind is ir.StepKind.HANDLER:
-            yield from self._fire_handler(st, inst, me, unit, record, errors)
+            yield from self._fire_handler(st, inst, me, unit, record, errors, rounds)
             return
         env = StepEnv(list(st), me, {}, lay, None, [] if record else None)
         for _ in self._bind_params(env, 0):
             snapshot = dict(env.b)
             trial = StepEnv(list(st), me, snapshot, lay, None, [] if record else None)
+            if rounds:
+                trial.outbox, trial.writes = [], set()
             tr = Transition("step", self.label, inst, self._bindings(trial), unit=unit)
             try:
                 outs = self._run(trial)
@@ -152,10 +167,10 @@ class CompiledStep:
                 errors.append(StepError(exc, tr))
                 continue
             for e in outs:
-                yield _finish(tr, e, record, self.costs), tuple(e.st)
+                yield _finish(tr, e, record, self.costs), e
 
     def _fire_handler(self, st: State, inst: Inst, me: int, unit: int, record: bool,
-                      errors: list[StepError] | None) -> Iterator[tuple[Transition, State]]:
+                      errors: list[StepError] | None, rounds: bool) -> Iterator[tuple[Transition, StepEnv]]:
         lay = self.model.layout
         for ch in self.channels:
             links = ch.topology is ir.Topology.LINKS
@@ -172,8 +187,11 @@ class CompiledStep:
                         continue
                     if self.step.sender:
                         env.b[self.step.sender] = sender
+                    if rounds:
+                        env.outbox, env.writes = [], set()
                     if ch.kind is not ir.ChanKind.SET:
                         env.st[ci.slot] = items[:pos] + items[pos + 1:]
+                        env.took = (ci.slot, pos, item)
                     if cost is not None:
                         env.st[cost] -= 1
                     tr = Transition("step", self.label, inst, self._handler_bindings(env),
@@ -187,7 +205,7 @@ class CompiledStep:
                         errors.append(StepError(exc, tr))
                         continue
                     for e in outs:
-                        yield _finish(tr, e, record, self.costs), tuple(e.st)
+                        yield _finish(tr, e, record, self.costs), e
 
     def _handler_bindings(self, env: StepEnv) -> tuple[tuple[str, str], ...]:
         out = []
@@ -389,6 +407,10 @@ class Model:
         other steps are still explored (a raising step counts as enabled: it is not
         a deadlock, and it keeps a global timeout from firing).
         """
+        if self.proto.schedule is ir.Schedule.ROUNDS:
+            from accord.semantics.rounds import round_successors
+
+            return round_successors(self, st, record, errors)
         out: list[tuple[Transition, State]] = []
         n_errors = len(errors) if errors is not None else 0
         roles = self.proto.role_map
