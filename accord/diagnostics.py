@@ -102,7 +102,7 @@ def _excerpt(span: Span) -> list[str]:
     text = span.source.line(span.line)
     gutter = str(span.line)
     pad = " " * len(gutter)
-    shown = text.expandtabs(1)
+    shown = "".join(_visible(c) for c in text.expandtabs(1))
     if len(shown) > 200:  # a minified or generated line: show the neighbourhood only
         start = max(0, span.column - 60)
         shown = shown[start : start + 120]
@@ -115,6 +115,15 @@ def _excerpt(span: Span) -> list[str]:
     out.append(f"  {gutter} | {shown}")
     out.append(f"  {pad} | {' ' * (col - 1)}{'^' * width}")
     return out
+
+
+def _visible(c: str) -> str:
+    """Control characters as their Unicode pictures (NUL as ␀), so they neither vanish nor move the caret."""
+    if c < " " and c != "\t":
+        return chr(0x2400 + ord(c))
+    if c == "\x7f":
+        return "\u2421"
+    return c
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

@@ -11,8 +11,10 @@ outcome is a :class:`Run` whose ``status`` says what happened.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -57,8 +59,13 @@ class Run:
         return asdict(self)
 
 
-def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None) -> Measured:
-    """Run ``cmd``; wall time from start to exit, peak RSS of the child, kill after ``timeout`` s."""
+def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None, clock: str = "wall") -> Measured:
+    """Run ``cmd``; wall time from start to exit, CPU time and peak RSS of the child.
+
+    The child is killed after ``timeout`` seconds of wall time (``clock="wall"``), or of its own
+    CPU time (``clock="cpu"``: an RLIMIT_CPU on the child, so that other work sharing the machine
+    does not make a run time out; a wall-time backstop of five times the limit remains).
+    """
     lock = threading.Lock()
     state = {"reaped": False, "killed": False}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -74,7 +81,14 @@ def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None) -> M
                     except ProcessLookupError:
                         pass
 
-        timer = threading.Timer(timeout, kill) if timeout else None
+        if timeout and clock == "cpu":
+            secs = math.ceil(timeout)
+            try:
+                resource.prlimit(proc.pid, resource.RLIMIT_CPU, (secs, secs + 5))
+            except (OSError, ValueError):
+                pass  # the child may already be gone; the wall backstop still holds
+        backstop = timeout * 5 if timeout and clock == "cpu" else timeout
+        timer = threading.Timer(backstop, kill) if backstop else None
         if timer is not None:
             timer.start()
         # wait without reaping, so that the timer can never signal a recycled pid
@@ -88,8 +102,10 @@ def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None) -> M
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0,
-                        state["killed"],
+        cpu = usage.ru_utime + usage.ru_stime
+        cpu_out = (clock == "cpu" and timeout is not None and cpu >= math.ceil(timeout) - 0.5
+                   and proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL))
+        return Measured(proc.returncode, wall, cpu, usage.ru_maxrss / 1024.0, state["killed"] or cpu_out,
                         out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
@@ -106,11 +122,15 @@ def accord_command(spec: Path, consts: dict[str, int]) -> list[str]:
     return [*base, "check", str(spec), *args, "--format", "json", "--continue"]
 
 
-def run_accord(spec: Path, consts: dict[str, int], timeout: float | None) -> Run:
-    m = measure(accord_command(spec, consts), timeout)
+def _killed(timeout: float | None, clock: str) -> str:
+    return f"killed after {timeout:g} s" + (" of CPU time" if clock == "cpu" else "")
+
+
+def run_accord(spec: Path, consts: dict[str, int], timeout: float | None, clock: str = "wall") -> Run:
+    m = measure(accord_command(spec, consts), timeout, clock=clock)
     if m.timed_out:
         return Run("accord", "timeout", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
-                   note=f"killed after {timeout:g} s")
+                   note=_killed(timeout, clock))
     if m.returncode not in ACCORD_VIOLATION_EXITS:
         return Run("accord", "error", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
                    note=f"exit {m.returncode}: {_tail(m.stderr or m.stdout)}")
@@ -221,15 +241,15 @@ def parse_pan(text: str) -> dict[str, float | int | None]:
     return out
 
 
-def run_pan(build: PanBuild, mode: str, hash_log2: int, timeout: float | None) -> Run:
+def run_pan(build: PanBuild, mode: str, hash_log2: int, timeout: float | None, clock: str = "wall") -> Run:
     """``./pan -m100000 -w<hash_log2> -c0`` (-c0: do not stop at the first error, explore everything)."""
     tool = f"spin-{mode}"
     if build.pan is None:
         return Run(tool, "error", note=build.problem)
-    m = measure([str(build.pan), "-m100000", f"-w{hash_log2}", "-c0"], timeout, cwd=build.pan.parent)
+    m = measure([str(build.pan), "-m100000", f"-w{hash_log2}", "-c0"], timeout, cwd=build.pan.parent, clock=clock)
     if m.timed_out:
         return Run(tool, "timeout", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,
-                   note=f"killed after {timeout:g} s")
+                   note=_killed(timeout, clock))
     fig = parse_pan(m.stdout)
     if fig["states"] is None:
         return Run(tool, "error", wall=m.wall, cpu=m.cpu, peak_rss_mb=m.peak_rss_mb,

@@ -147,9 +147,9 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:,.1f}×" if a and b else "–"
 
 
-def _cell_wall(p: Point, timeout: float | None) -> str:
+def _cell_wall(p: Point, limit: str) -> str:
     if p.status == "timeout":
-        return f"timeout ({timeout:g} s)" if timeout else "timeout"
+        return f"timeout ({limit})"
     if p.status == "skipped":
         return "not run"
     if p.status == "error":
@@ -157,7 +157,7 @@ def _cell_wall(p: Point, timeout: float | None) -> str:
     return _num(p.wall)
 
 
-def table(points: list[Point], timeout: float | None) -> list[str]:
+def table(points: list[Point], limit: str) -> list[str]:
     head = ("| model | N | tool | runs | verdict | states | wall s | CPU s | search s | states/s (search) | "
             "states/s (wall) | peak RSS MB | accord ÷ SPIN (wall) | accord ÷ SPIN (CPU) | accord ÷ SPIN (search) |")
     lines = [head, "|" + "---|" * 3 + "---:|---|" + "---:|" * 10]
@@ -176,7 +176,7 @@ def table(points: list[Point], timeout: float | None) -> list[str]:
             cpu_ratio = _ratio(a.cpu, p.cpu)
             search_ratio = _ratio(a.search, p.search)
         lines.append(f"| {p.model.name} | {p.n} | {TOOL_LABEL.get(p.tool, p.tool)} | {len(p.ok)}/{len(p.runs)} | "
-                     f"{verdict} | {states} | {_cell_wall(p, timeout)} | {_num(p.cpu)} | {_num(p.search, 3)} | "
+                     f"{verdict} | {states} | {_cell_wall(p, limit)} | {_num(p.cpu)} | {_num(p.search, 3)} | "
                      f"{_rate(p.rate(p.search))} | {_rate(p.rate(p.wall))} | {_num(p.peak_rss, 0)} | "
                      f"{wall_ratio} | {cpu_ratio} | {search_ratio} |")
     return lines
@@ -209,7 +209,7 @@ def summary(points: list[Point]) -> list[str]:
     return out
 
 
-def markdown(points: list[Point], info: dict[str, str], command: str, timeout: float | None,
+def markdown(points: list[Point], info: dict[str, str], command: str, limit: str,
              hash_log2: int, plot_name: str | None, started: datetime) -> str:
     models = list({p.model.name: p.model for p in points}.values())
     lines = [
@@ -238,10 +238,12 @@ def markdown(points: list[Point], info: dict[str, str], command: str, timeout: f
         "less disturbed than wall time when other work shares the machine). states/s = distinct states "
         "stored ÷ time.",
         "- `accord ÷ SPIN` is the ratio of the medians (how many times longer accord took).",
+        f"- Each run was limited to {limit}; a run that hit the limit is shown as `timeout` and larger "
+        "sizes of that tool and model were not run.",
         "",
         "## Results",
         "",
-        *table(points, timeout),
+        *table(points, limit),
         "",
         "## In short",
         "",

@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=600.0, metavar="S",
                     help="kill a run after S seconds and record `timeout` (default 600); larger sizes of "
                          "that tool and model are then not run")
+    ap.add_argument("--timeout-clock", choices=("wall", "cpu"), default="wall",
+                    help="what --timeout measures: wall time, or the run's own CPU time (steadier when other "
+                         "work shares the machine; a wall backstop of 5x remains)")
     ap.add_argument("--quick", action="store_true", help="smallest size of each model only")
     ap.add_argument("--spin-modes", default="por,nopor", help="SPIN builds to run: por, nopor or both")
     ap.add_argument("--spin-hash", type=int, default=26, metavar="W", help="pan -wW: log2 hash table slots")
@@ -119,10 +122,10 @@ def bench_model(model: BenchModel, sizes: list[int], args: argparse.Namespace, t
                 if tool in gave_up:
                     continue
                 if tool == "accord":
-                    r = run_accord(model.accord_path, model.accord_consts(n), args.timeout)
+                    r = run_accord(model.accord_path, model.accord_consts(n), args.timeout, args.timeout_clock)
                 else:
                     mode = tool.split("-", 1)[1]
-                    r = run_pan(builds[mode], mode, args.spin_hash, args.timeout)
+                    r = run_pan(builds[mode], mode, args.spin_hash, args.timeout, args.timeout_clock)
                 pts[tool].runs.append(r)
                 say(f"[{model.name} N={n}] {TOOL_LABEL[tool]:13} run {rep + 1}: {_describe(r)}")
                 if r.status in ("timeout", "error"):
@@ -166,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     plot_name = "time_vs_n.svg"
     (args.out / plot_name).write_text(svg(plot_panels(points)), encoding="utf-8")
-    text = markdown(points, info, command.strip(), args.timeout, args.spin_hash, plot_name, started)
+    limit = f"{args.timeout:g} s" + (" CPU" if args.timeout_clock == "cpu" else "")
+    text = markdown(points, info, command.strip(), limit, args.spin_hash, plot_name, started)
     (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
     raw = {
         "command": command.strip(), "started": started.isoformat(), "machine": info,

@@ -73,9 +73,9 @@ class Gen:
     def _leaves(self, kind: str, sc: Scope) -> list[str]:
         named = sc.of(kind)
         base = {
-            INT: ["0", "1", "K"], BOOL: ["true", "false"], COLOR: COLORS, SET_T: ["all T", "{0, K}"],
+            INT: ["0", "1", "K"], BOOL: ["true", "false"], COLOR: COLORS, SET_T: ["all T", "{0, K}", "BASE"],
             SET_C: ["{red}", "all Color"], MAP_TB: [], MAP_CT: [], SEQ: ["<<0>>", "<<K, 1>>"], OPT: ["none", "1"],
-            PAIR: ["{a: 0, b: true}"], INST_B: ["B[0]"],
+            PAIR: ["{a: 0, b: true}", "ORIGIN"], INST_B: ["B[0]"],
         }[kind]
         if kind == INST_B and sc.role == "B" and not sc.in_property:
             base = [*base, "self"]
@@ -85,7 +85,8 @@ class Gen:
         return {MAP_TB: "[t -> false]", MAP_CT: "[c -> 0]"}.get(kind, "0")
 
     def _e_int(self, sc: Scope, d: int) -> str:
-        form = self.pick(["bin", "neg", "abs", "size", "len", "minmax", "if", "index", "field", "head", "paren"])
+        form = self.pick(["bin", "neg", "abs", "size", "len", "minmax", "if", "index", "field", "head", "paren",
+                          "inst"])
         e = self.expr
         if form == "bin":
             op = self.pick(["+", "-", "*", "/", "%"])
@@ -110,6 +111,8 @@ class Gen:
             return f"{self.pick(sc.of(PAIR))}.a"
         if form == "head":
             return f"head({e(SEQ, sc, d)})"
+        if form == "inst":
+            return f"index({e(INST_B, sc, d)})"
         return f"({e(INT, sc, d)})"
 
     def atomic(self, kind: str, sc: Scope, d: int) -> str:
@@ -280,9 +283,12 @@ class Gen:
             return [f"reply Ack({e(BOOL, sc, 1)})"], sc
         if form == "if":
             lines = [f"if {e(BOOL, sc, 1)} {{", *self.indent(self.block(sc, depth - 1, 2))]
-            tail = self.pick(["", "else", "elif"])
+            tail = self.pick(["", "else", "elif", "nested"])
             if tail == "else":
                 lines += ["} else {", *self.indent(self.block(sc, depth - 1, 2))]
+            elif tail == "nested":  # `else { if … }`: the same IR as `else if`
+                inner = [f"if {e(BOOL, sc, 1)} {{", *self.indent(self.block(sc, depth - 1, 1)), "}"]
+                lines += ["} else {", *self.indent(inner)]
             elif tail == "elif":
                 lines += [f"}} else if {e(BOOL, sc, 1)} {{", *self.indent(self.block(sc, depth - 1, 2))]
                 if self.coin():
@@ -371,6 +377,8 @@ def specs(draw: Callable[..., Any]) -> str:
     chunks: list[list[str]] = []
     chunks.append([f"const K = {k}", g.pick(["const N = 2", "const N = 1", "const N = K"])])
     chunks.append(["enum Color { red, green, blue }"])
+    chunks.append(["const BASE: set of T = {0, K}", g.pick(["const ORIGIN: Pair = {a: 0, b: false}",
+                                                           "const ORIGIN: record { a: T, b: bool } = {b: true, a: K}"])])
     chunks.append(["type T = 0..K", "type Pair = record { a: T, b: bool }"])  # types in dependency order
     chunks.append(["message Ping(v: T, c: Color)", "message Ack(ok: bool)", g.pick(["message Stop", "message Stop()"])])
     for src, dst in (("A", "B"), ("B", "A")):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from accord.analysis import analyze
 from accord.analysis.sweep import parse_range
 from accord.cli.main import cli
-from accord.dsl import load_text
+from accord.dsl import load_file, load_text
 
 PIPELINE = """protocol Pipeline
 const N = 3
@@ -70,7 +70,7 @@ def test_pipeline_three_steps_three_hundred_tokens():
     a = analyze(load(PIPELINE))
     assert (a.steps.low, a.steps.high, a.bounded, a.budget) == (3, 3, True, 3)
     assert (a.costs["tokens"].low, a.costs["tokens"].high) == (300, 300)
-    assert a.best_path == [("Worker", "Worker.work")] * 3
+    assert a.best_path == [(("Worker",), "Worker.work")] * 3
 
 
 def test_leader_follower_best_and_worst_by_hand():
@@ -135,3 +135,25 @@ def test_task_graph_cycle_is_named(tmp_path):
     r = CliRunner().invoke(cli, ["analyze", str(f), "--taskgraph", "DEPS"])
     assert r.exit_code == 2
     assert "has a cycle: 0 -> 1 -> 2 -> 0" in r.stderr
+
+
+def test_preassigned_task_graph_makespan_by_hand():
+    """The issue's example: makespans 12, 8, 6, 6 rounds for 1..4 agents, beside the bounds."""
+    from pathlib import Path
+
+    from accord.analysis.sweep import sweep
+    from accord.analysis.taskgraph import task_graph
+
+    path = str(Path(__file__).parent / "corpus" / "analysis" / "preassigned_12.accord")
+    sw, diags = sweep(path, "AGENTS", [1, 2, 3, 4], {}, 200_000)
+    assert sw is not None, diags
+    assert [(a.steps.low, a.steps.high) for a in sw.rows] == [(12, 12), (8, 8), (6, 6), (6, 6)]
+    assert all(a.unit == "rounds" for a in sw.rows)
+    assert [sw.speedup(i) for i in range(4)] == [1.0, 1.5, 2.0, 2.0]
+    # with 2 agents, both are busy for the first 4 rounds, then only agent 0 (the chain's owner)
+    assert sw.rows[1].busy_per_step == [2, 2, 2, 2, 1, 1, 1, 1]
+    assert sw.rows[1].idle == {"Agent[0]": 0, "Agent[1]": 4}
+    proto, _ = load_file(path)
+    assert proto is not None
+    g = task_graph(proto, "DEPS")
+    assert [g.ideal(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]

@@ -306,3 +306,38 @@ def test_sync_channels_are_refused_under_rounds() -> None:
     res = run(text)
     err = res.results[0]
     assert err.kind == "runtime" and "cannot be used under `schedule rounds`" in err.message
+
+
+def test_an_agent_whose_send_cannot_fit_sits_out() -> None:
+    # B never takes M (not ready), so A's second send never fits the 1-slot channel: A sits out
+    # while C keeps counting.  (0,<>,0) -> (1,<M>,1) -> (1,<M>,2), then nobody can step:
+    # 3 states, depth 3.
+    text = """
+    protocol Full
+    schedule rounds
+    message M
+    channel A -> B fifo capacity 1
+    role A { var n: 0..2 = 0  action s when n < 2 { send M to B  n := n + 1 } }
+    role B { var ready: bool = false  on M when ready { skip } }
+    role C { var c: 0..2 = 0  action inc when c < 2 { c := c + 1 } }
+    """
+    res = run(text)
+    assert figures(res) == (3, 3, 1)
+    assert res.stats.terminal == 1
+
+
+def test_timeout_fires_when_the_only_other_step_cannot_fit() -> None:
+    # A's send never fits (B never takes), so no round of ordinary steps exists after the first:
+    # everybody waits and T times out.  (0,<>,F) -> (1,<M>,F) -> (1,<M>,T): 3 states, depth 3.
+    text = """
+    protocol Wait
+    schedule rounds
+    message M
+    channel A -> B fifo capacity 1
+    role A { var n: 0..2 = 0  action s when n < 2 { send M to B  n := n + 1 } }
+    role B { var ready: bool = false  on M when ready { skip } }
+    role T { var out: bool = false  on timeout when not out { out := true } }
+    """
+    res = run(text)
+    assert figures(res) == (3, 3, 1)
+    assert res.stats.coverage_missing == ["B.on_M"]

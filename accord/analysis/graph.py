@@ -20,7 +20,7 @@ from accord.semantics.model import Model, State
 class Edge:
     dst: int
     label: str
-    actor: str | None
+    actors: tuple[str, ...]  # who acted: one agent, or every agent of a round
     messages: int
     costs: tuple[tuple[str, int], ...]
 
@@ -78,8 +78,10 @@ def build(proto: ir.Protocol, max_states: int = 200_000) -> Graph:
             for ev in tr.events:
                 if ev[0] == "cost":
                     costs[ev[1]] = costs.get(ev[1], 0) + int(ev[2])
-            actor = None if tr.actor is None else _name(model, tr.actor)
-            g.edges[i].append(Edge(j, tr.label, actor, msgs, tuple(sorted(costs.items()))))
+            steps = tr.parts or (tr,)
+            actors = tuple(_name(model, p.actor) for p in steps if p.actor is not None)
+            label = tr.label if not tr.parts else "; ".join(p.label for p in tr.parts)
+            g.edges[i].append(Edge(j, label, actors, msgs, tuple(sorted(costs.items()))))
     g.final = [model.is_final(s) for s in g.states]
     return g
 

@@ -43,7 +43,7 @@ class Analysis:
     costs: dict[str, Extremes] = field(default_factory=dict)
     cycle: list[str] = field(default_factory=list)  # labels of a cycle that makes runs unbounded
     stuck_states: int = 0  # reachable states from which no final state can be reached
-    best_path: list[tuple[str | None, str]] = field(default_factory=list)  # (agent, step) per step
+    best_path: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (agents, step) per step
     busy_per_step: list[int] = field(default_factory=list)
     idle: dict[str, int] = field(default_factory=dict)
     error: str | None = None
@@ -133,16 +133,16 @@ def _metrics(proto: ir.Protocol, g: Graph, params: dict[str, Any], unit: str) ->
         else:
             a.costs[key] = ext
     a.best_path = _best_path(g, starts, relevant)
-    actors = sorted({e.actor for s in relevant for e in g.edges[s] if e.actor is not None})
-    a.busy_per_step = [1 if actor is not None else 0 for actor, _ in a.best_path]
-    a.idle = {x: sum(1 for actor, _ in a.best_path if actor != x) for x in actors}
+    actors = sorted({x for s in relevant for e in g.edges[s] for x in e.actors})
+    a.busy_per_step = [len(who) for who, _ in a.best_path]
+    a.idle = {x: sum(1 for who, _ in a.best_path if x not in who) for x in actors}
     return a
 
 
 def _label(g: Graph, u: int, v: int) -> str:
     for e in g.edges[u]:
         if e.dst == v:
-            return f"{e.actor}: {e.label.split('.', 1)[-1]}" if e.actor else e.label
+            return f"{', '.join(e.actors)}: {e.label}" if e.actors else e.label
     return "?"
 
 
@@ -184,7 +184,7 @@ def _longest(g: Graph, dg: nx.DiGraph, starts: list[int], relevant: set[int], w:
     return max(ends) if ends else None
 
 
-def _best_path(g: Graph, starts: list[int], relevant: set[int]) -> list[tuple[str | None, str]]:
+def _best_path(g: Graph, starts: list[int], relevant: set[int]) -> list[tuple[tuple[str, ...], str]]:
     prev: dict[int, tuple[int, Edge] | None] = {s: None for s in starts}
     q = deque(starts)
     end = None
@@ -197,9 +197,9 @@ def _best_path(g: Graph, starts: list[int], relevant: set[int]) -> list[tuple[st
             if e.dst in relevant and e.dst not in prev:
                 prev[e.dst] = (s, e)
                 q.append(e.dst)
-    path: list[tuple[str | None, str]] = []
+    path: list[tuple[tuple[str, ...], str]] = []
     while end is not None and prev[end] is not None:
         s, e = prev[end]  # type: ignore[misc]
-        path.append((e.actor, e.label))
+        path.append((e.actors, e.label))
         end = s
     return path[::-1]

@@ -38,8 +38,11 @@ def analysis_text(a: Analysis) -> str:
         out.append(f"  budget for the runtime: {a.budget} {a.unit} (the worst case; set the framework's turn "
                    "or recursion limit at least this high)")
     if a.best_path:
-        out.append("  quickest run: " + ", ".join(f"{actor or 'env'}.{label.split('.', 1)[-1]}"
-                                                   for actor, label in a.best_path))
+        if a.unit == "rounds":
+            out.append("  agents busy per round on the quickest run: " + " ".join(map(str, a.busy_per_step)))
+        else:
+            out.append("  quickest run: " + ", ".join(f"{who[0] if who else 'env'}.{label.split('.', 1)[-1]}"
+                                                       for who, label in a.best_path))
         if a.idle:
             out.append("  idle " + a.unit + " per agent on it: " + ", ".join(f"{k}={v}" for k, v in a.idle.items()))
     return "\n".join(out)
@@ -54,7 +57,8 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         "terminates": a.terminates, "always_terminates": a.always_terminates, "bounded": a.bounded,
         "steps": ext(a.steps), "messages": ext(a.messages), "costs": {k: ext(v) for k, v in a.costs.items()},
         "budget": a.budget, "cycle": a.cycle, "stuck_states": a.stuck_states,
-        "quickest_run": [{"agent": x, "step": s} for x, s in a.best_path], "idle": a.idle, "error": a.error,
+        "quickest_run": [{"agents": list(x), "step": s} for x, s in a.best_path],
+        "busy_per_step": a.busy_per_step, "idle": a.idle, "error": a.error,
     }
 
 

@@ -40,7 +40,8 @@ class Lowerer:
             self.diags.append(exc.diagnostic)
             return None
         except EvalError as exc:
-            self.diags.append(Diagnostic("ACC240", f"cannot evaluate: {exc}", exc.span))
+            self.diags.append(Diagnostic("ACC240", f"cannot evaluate: {exc}", exc.span,
+                                         hint="check the constants this expression uses (and any --const)"))
             return None
 
     def declare(self, name_tok: Token, kind: str) -> str:
@@ -164,7 +165,8 @@ class Lowerer:
                 self.diags.append(Diagnostic(
                     "ACC402", f"--const {name}={shown}: `{name}` is a {'boolean' if is_bool else 'number'} "
                     f"(declared as {str(value).lower() if is_bool else value})", span_of(name_tok, self.sy),
-                    hint=f"write --const {name}={'true or false' if is_bool else 'a whole number'}"))
+                    hint=f"`{name}` takes {'true or false' if is_bool else 'a whole number'}, e.g. --const "
+                    f"{name}={'true' if is_bool else value}"))
             else:
                 value, overridden = ov, True
         if isinstance(value, bool):
@@ -199,7 +201,8 @@ class Lowerer:
             raise fail("ACC210", f"{what} must be a number, found {render_type(e.type)}", e.span)
         v = const_value(e)
         if lo is not None and v < lo:
-            raise fail("ACC233", f"{what} must be at least {lo}, but is {v}", e.span)
+            raise fail("ACC233", f"{what} must be at least {lo}, but is {v}", e.span,
+                       f"use a value of at least {lo} (check the constants it uses, and any --const)")
         return v, e
 
     def enum_decl(self, d: Tree) -> ir.EnumDecl:
@@ -208,7 +211,8 @@ class Lowerer:
         seen: set[str] = set()
         for m in members:
             if str(m) in seen:
-                raise fail("ACC204", f"enum `{name}` lists `{m}` twice", span_of(m, self.sy))
+                raise fail("ACC204", f"enum `{name}` lists `{m}` twice", span_of(m, self.sy),
+                           "remove the repeated member")
             seen.add(str(m))
         t = ir.EnumType(name, tuple(str(m) for m in members))
         self.sy.types[name] = t
@@ -255,7 +259,8 @@ class Lowerer:
             for f in node.children:
                 fname, ftype = f.children
                 if any(n == str(fname) for n, _ in fields):
-                    raise fail("ACC204", f"field `{fname}` declared twice", span_of(fname, self.sy))
+                    raise fail("ACC204", f"field `{fname}` declared twice", span_of(fname, self.sy),
+                               "give each field its own name")
                 fields.append((str(fname), self.type(ftype)))
             return ir.RecordType(tuple(fields))
         if kind == "option_type":
@@ -279,7 +284,8 @@ class Lowerer:
                 continue
             fname, ftype = f.children
             if any(n == str(fname) for n, _ in lowered):
-                raise fail("ACC204", f"message `{name}` has two fields named `{fname}`", span_of(fname, self.sy))
+                raise fail("ACC204", f"message `{name}` has two fields named `{fname}`", span_of(fname, self.sy),
+                           "give each field its own name")
             lowered.append((str(fname), self.type(ftype)))
         m = ir.MessageDecl(name, tuple(lowered), True, span_of(d, self.sy))
         self.sy.messages[name] = m
@@ -341,7 +347,9 @@ class Lowerer:
         sp = span_of(name_tok, self.sy)
         scope_vars = self.sy.role_locals[role] if role else self.sy.shared
         if name in scope_vars or (role is None and name in self.sy.declared_at):
-            raise fail("ACC204", f"`{name}` is declared twice", sp)
+            first = scope_vars[name].span if name in scope_vars else self.sy.declared_at.get(name)
+            raise fail("ACC204", f"`{name}` is declared twice", sp, "rename one of them",
+                       notes=((f"first declared at line {first.line}", first),) if first else ())
         if role and name in self.sy.shared:
             raise fail("ACC204", f"`{name}` is already a shared variable; a role variable may not hide it", sp)
         if role is None:
@@ -408,7 +416,8 @@ class Lowerer:
             if item.data in ("final_when", "final_always"):
                 if final is not None or always:
                     self.diags.append(Diagnostic("ACC204", f"role `{name}` declares `final` twice",
-                                                 span_of(item, self.sy)))
+                                                 span_of(item, self.sy), hint="keep one `final` clause; combine "
+                                                 "conditions with `or`"))
                     continue
                 final_span = span_of(item, self.sy)
                 if item.data == "final_always":
@@ -450,7 +459,8 @@ class Lowerer:
                     continue
                 pname, dom_node = p.children
                 if str(pname) in ctx.bound:
-                    raise fail("ACC204", f"parameter `{pname}` is declared twice", span_of(pname, self.sy))
+                    raise fail("ACC204", f"parameter `{pname}` is declared twice", span_of(pname, self.sy),
+                               "give each parameter its own name")
                 dom = self.ex.domain(dom_node, ctx)
                 params.append((str(pname), dom))
                 ctx = ctx.bind(str(pname), self.ex.elem_type(dom))
@@ -495,7 +505,8 @@ class Lowerer:
             sender = str(from_node.children[0])
             if sender_type is None:
                 raise fail("ACC227", f"`{mname}` can reach `{role}` from {', '.join(sorted(senders))}; "
-                           "`from` needs one sender role", span_of(from_node, self.sy))
+                           "`from` needs one sender role", span_of(from_node, self.sy),
+                           f"remove `from {sender}`, or let only one role send `{mname}` to `{role}`")
             ctx = ctx.bind(sender, sender_type)
         guard = self.ex.cond(guard_node.children[0], ctx, "a guard") if guard_node else None
         return ir.Step(ir.StepKind.HANDLER, mname, role, (), guard, self.st.block(body, ctx),
@@ -539,10 +550,14 @@ class Lowerer:
                 a, b = (str(x) for x in target_node.children)
                 target = f"{a}->{b}"
                 if kind not in (ir.FaultKind.LOSE, ir.FaultKind.DUPLICATE, ir.FaultKind.REORDER):
-                    raise fail("ACC305", f"`{kind.value}` does not apply to a channel", tsp)
+                    raise fail("ACC305", f"`{kind.value}` does not apply to a channel", tsp,
+                               f"`{kind.value}` takes a role (`{kind.value} Worker at most 1`); channels suffer "
+                               "`lose`, `duplicate` and `reorder`" if kind.value != "corrupt" else
+                               "`corrupt` takes a message field: `corrupt Msg.field at most 1`")
                 if target not in self.sy.channels:
+                    declared = ", ".join(c.replace("->", " -> ") for c in self.sy.channels) or "none"
                     raise fail("ACC301", f"no channel {a} -> {b} is declared", tsp,
-                               did_you_mean(target, self.sy.channels))
+                               f"declared channels: {declared}")
                 ch = self.sy.channels[target]
                 _check_channel_fault(kind, ch, tsp)
             else:
@@ -615,7 +630,8 @@ class Lowerer:
                 raise fail("ACC306", "deadlock freedom does not depend on fairness", sp, "remove `under … fairness`")
             return ir.Property(ir.PropKind.DEADLOCK, "deadlock", span=sp)
         if fairness == "no":
-            raise fail("ACC306", "write `under weak fairness` or `under strong fairness`", sp)
+            raise fail("ACC306", "termination cannot hold `under no fairness`: any step may be postponed forever",
+                       sp, "write `under weak fairness` or `under strong fairness`")
         return ir.Property(ir.PropKind.TERMINATION, "termination", fairness=fairness, span=sp)
 
     def fair_decl(self, d: Tree) -> ir.Fairness:
@@ -679,7 +695,9 @@ def _check_channel_fault(kind: ir.FaultKind, ch: ir.Channel, sp: Any) -> None:
             ir.ChanKind.SYNC: "a sync channel is a rendezvous: it holds no messages",
             ir.ChanKind.BAG: "a bag has no order to break",
         }[ch.kind]
-        raise fail("ACC305", f"`{kind.value}` cannot apply to {ch.src} -> {ch.dst}: {why}", sp)
+        fix = "remove the fault (a bag already delivers in any order)" if ch.kind is ir.ChanKind.BAG else \
+            f"declare `channel {ch.src} -> {ch.dst} fifo` (or `bag`) to model a network that can {kind.value}"
+        raise fail("ACC305", f"`{kind.value}` cannot apply to {ch.src} -> {ch.dst}: {why}", sp, fix)
 
 
 def _with_alias(t: ir.Type, name: str) -> ir.Type:
@@ -720,6 +738,8 @@ def lower(tree: Tree, src: SourceFile, overrides: dict[str, int | bool] | None =
     except RecursionError:
         return None, [Diagnostic("ACC104", "the spec is nested too deeply", None,
                                  hint="split long chains of operators with `let`")]
+    if any(d.is_error for d in lw.diags):  # errors found after the protocol was assembled
+        proto = None
     return proto, lw.diags
 
 

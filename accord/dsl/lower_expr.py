@@ -111,10 +111,28 @@ def fill(t: ir.Type, expected: ir.Type | None) -> ir.Type:
     return t
 
 
+def values_hint(t: ir.Type, what: str) -> str | None:
+    """A hint naming the values of ``t``: what to write instead of a value of the wrong type."""
+    if isinstance(t, ir.OptionType):
+        inner = values_hint(t.inner, what)
+        return inner and inner + ", or `none`"
+    if isinstance(t, ir.EnumType):
+        return f"{what} must be one of: " + ", ".join(f"`{m}`" for m in t.members)
+    if isinstance(t, ir.BoolType):
+        return f"{what} must be `true`, `false` or a condition such as `x > 0`"
+    if isinstance(t, ir.IntType):
+        return f"{what} must be a number in {t.lo}..{t.hi}"
+    if isinstance(t, ir.SetType):
+        return f"{what} must be a set, e.g. `{{}}` or `{{x}}`"
+    if isinstance(t, ir.RoleType):
+        return f"{what} must be an instance of `{t.role}`"
+    return None
+
+
 def require(e: ir.Expr, t: ir.Type, what: str, sy: Symbols) -> None:
     if not compatible(t, e.type):
         raise fail("ACC210", f"{what} must be {render_type(t)}, found {render_type(e.type)}",
-                   e.span)
+                   e.span, values_hint(t, "it"))
 
 
 def require_in_range(e: ir.Expr, t: ir.Type, what: str) -> None:
@@ -132,12 +150,14 @@ def require_in_range(e: ir.Expr, t: ir.Type, what: str) -> None:
 
 def require_bool(e: ir.Expr, what: str, sy: Symbols) -> None:
     if not isinstance(e.type, (ir.BoolType, Unknown)):
-        raise fail("ACC210", f"{what} must be a condition (bool), found {render_type(e.type)}", e.span)
+        raise fail("ACC210", f"{what} must be a condition (bool), found {render_type(e.type)}", e.span,
+                   "write a comparison, e.g. `x > 0`, or a `bool` variable")
 
 
 def require_int(e: ir.Expr, what: str) -> ir.IntType:
     if not isinstance(e.type, ir.IntType):
-        raise fail("ACC210", f"{what} must be a number, found {render_type(e.type)}", e.span)
+        raise fail("ACC210", f"{what} must be a number, found {render_type(e.type)}", e.span,
+                   "write a whole number or an arithmetic expression")
     return e.type
 
 
@@ -252,7 +272,8 @@ class ExprLowerer:
 
     def e_self_ref(self, node: Tree, ctx: Ctx, expected: ir.Type | None) -> ir.Expr:
         if ctx.role is None or ctx.env_role:
-            raise fail("ACC215", "`self` is only meaningful inside a role's step", span_of(node, self.sy))
+            raise fail("ACC215", "`self` is only meaningful inside a role's step", span_of(node, self.sy),
+                       "in a property, name the instances: `forall r in Role: …`")
         return ir.SelfRef(self.sy.roles[ctx.role], span_of(node, self.sy))
 
     # ------------------------------------------------------------------ literals
@@ -311,7 +332,8 @@ class ExprLowerer:
         span = span_of(node, self.sy)
         if op in ("==", "!="):
             if not (compatible(left.type, right.type) or compatible(right.type, left.type)):
-                raise fail("ACC217", f"cannot compare {render_type(left.type)} with {render_type(right.type)}", span)
+                raise fail("ACC217", f"cannot compare {render_type(left.type)} with {render_type(right.type)}", span,
+                           values_hint(left.type, "the other side"))
             return ir.Binary(op, left, right, BOOL, span)
         if isinstance(left.type, ir.IntType) and isinstance(right.type, ir.IntType):
             return ir.Binary(op, left, right, BOOL, span)
@@ -416,7 +438,7 @@ class ExprLowerer:
             self.sy.used.add(rname)
             if isinstance(key, (ir.Lit, ir.ConstRef)) and not (0 <= key.value < rt.count):
                 raise fail("ACC220", f"`{rname}` has instances 0..{rt.count - 1}; index {key.value} is out of range",
-                           key.span)
+                           key.span, f"use an index in 0..{rt.count - 1}")
             return ir.Call("instance", (key,), rt, span)
         base = self.expr(base_node, ctx)
         bt = base.type
@@ -442,7 +464,8 @@ class ExprLowerer:
         if fname not in BUILTINS:
             raise unknown("function", fname, span_of(ftok, self.sy), [*BUILTINS, *self.sy.messages])
         if len(args) != BUILTINS[fname]:
-            raise fail("ACC221", f"`{fname}` takes {BUILTINS[fname]} argument(s), got {len(args)}", span)
+            raise fail("ACC221", f"`{fname}` takes {BUILTINS[fname]} argument(s), got {len(args)}", span,
+                       f"write `{fname}({', '.join('abcd'[:BUILTINS[fname]])})`")
         if fname in ("crashed", "alive"):
             a = self.expr(args[0], ctx)
             if not isinstance(a.type, ir.RoleType):
@@ -492,7 +515,7 @@ class ExprLowerer:
         decl = self.sy.messages[name]
         if not ctx.allow_msg:
             raise fail("ACC222", f"`{name}(…)` builds a message; messages appear only in `send`, `broadcast` "
-                       "and `reply`", span)
+                       "and `reply`", span, f"send it (`send {name}(…) to …`); to keep a value, store it in a `var`")
         if len(args) != len(decl.fields):
             raise fail("ACC221", f"message `{name}` has {len(decl.fields)} field(s), got {len(args)} argument(s)",
                        span, f"`{name}({', '.join(f'{n}: {render_type(t)}' for n, t in decl.fields)})`")
@@ -544,7 +567,8 @@ class ExprLowerer:
             fields.append((n, self.expr(v, ctx, exp_fields.get(n))))
         if isinstance(expected, ir.RecordType):
             if sorted(names) != sorted(exp_fields):
-                raise fail("ACC210", f"the record must have fields {', '.join(exp_fields)}; found {', '.join(names)}", span)
+                raise fail("ACC210", f"the record must have fields {', '.join(exp_fields)}; found {', '.join(names)}",
+                           span, "write `{" + ", ".join(f"{n}: …" for n in exp_fields) + "}`")
             order = [n for n, _ in expected.fields]
             fields.sort(key=lambda f: order.index(f[0]))
             for n, e in fields:

@@ -80,7 +80,8 @@ class StmtLowerer:
         elif name in self.sy.shared:
             scope, t = ir.Scope.SHARED, self.sy.shared[name].type
         elif name in self.sy.consts:
-            raise fail("ACC224", f"`{name}` is a constant and cannot be assigned", span)
+            raise fail("ACC224", f"`{name}` is a constant and cannot be assigned", span,
+                       f"declare a `var` to hold a value that changes; `{name}` is fixed for the whole run")
         else:
             cands = list(self.sy.role_locals.get(ctx.role, {})) if ctx.role else []
             raise unknown("variable", name, span, [*cands, *self.sy.shared])
@@ -225,7 +226,8 @@ class StmtLowerer:
 
     def _require_role(self, ctx: Ctx, what: str, span: Span | None) -> None:
         if ctx.role is None or ctx.env_role:
-            raise fail("ACC228", f"`{what}` is done by an agent: put this step inside a `role`", span)
+            raise fail("ACC228", f"`{what}` is done by an agent: put this step inside a `role`", span,
+                       "top-level actions are the environment: they change shared `var`s but send nothing")
 
 
 def pattern(sy: Symbols, ex: ExprLowerer, node: Any, ftype: ir.Type, ctx: Ctx) -> ir.Pattern:
@@ -248,10 +250,12 @@ def pattern(sy: Symbols, ex: ExprLowerer, node: Any, ftype: ir.Type, ctx: Ctx) -
 def _check_pattern_literal(lit: ir.Expr, ftype: ir.Type, span: Span | None) -> None:
     if not compatible(ftype, lit.type):
         raise fail("ACC231", f"this pattern can never match: the field is {render_type(ftype)}, "
-                   f"the pattern is {render_type(lit.type)}", span)
+                   f"the pattern is {render_type(lit.type)}", span,
+                   "match a value of the field's type, bind it with a new name, or write `_` for any value")
     value = getattr(lit, "value", None)
     if isinstance(ftype, ir.IntType) and isinstance(value, int) and not (ftype.lo <= value <= ftype.hi):
-        raise fail("ACC231", f"this pattern can never match: {value} is outside {render_type(ftype)}", span)
+        raise fail("ACC231", f"this pattern can never match: {value} is outside {render_type(ftype)}", span,
+                   f"match a value in {render_type(ftype)}, or widen the field's type")
 
 
 __all__ = ["StmtLowerer", "pattern", "UNKNOWN"]

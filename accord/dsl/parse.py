@@ -188,6 +188,10 @@ def _unclosed(src: SourceFile) -> tuple[str, Span] | None:
 
 def parse_source(src: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse text into a tree. On failure: ``(None, diagnostics)``; never raises for bad input."""
+    if len(src.text) > MAX_SPEC_BYTES:
+        return None, [Diagnostic("ACC103", f"the spec is {len(src.text):,} characters; specs are limited to "
+                                 f"{MAX_SPEC_BYTES:,}", Span(1, 1, 1, 2, src),
+                                 hint="split the protocol, or check that this is the text you meant")]
     code = _blank_comments(src.text)
     deep = _nesting(src, code)
     if deep is not None:
@@ -225,7 +229,7 @@ def check_tree(tree: Tree, src: SourceFile) -> list[Diagnostic]:
             meta = node.meta
             span = Span(meta.line, meta.column, meta.line, meta.column + 1, src) if not meta.empty else None
             return [Diagnostic(
-                "ACC104", f"this is nested more than {MAX_DEPTH} levels deep",
+                "ACC104", f"the spec is nested more than {MAX_DEPTH} levels deep here",
                 span, hint="split long chains (`a and b and …`, `1 + 1 + …`, `not not …`) into named parts: "
                 "`let` in a step, several `invariant`s, or a `const`")]
         for i, child in enumerate(node.children):
@@ -264,22 +268,29 @@ def _syntax_diagnostic(src: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             start = getattr(exc, "pos_in_stream", 0) or 0
             width = 1
             ch = text[start] if start < len(text) else ""
-            found = f"the character `{ch}`" if ch.isprintable() else f"the character U+{ord(ch or ' '):04X}"
-            if ch and not ch.isascii():
+            found = f"`{ch}`" if ch.isprintable() else f"U+{ord(ch or ' '):04X}"
+            if ch and ch.isprintable() and not ch.isascii():
                 found += f" (U+{ord(ch):04X})"
+            found = "the character " + found
         if why.start is not None:
             start = why.start
             width = max(1, (why.end or start + 1) - start)
+            found = f"`{text[start:start + width]}`"
         elif why.code == "ACC120" and isinstance(exc, UnexpectedToken) and start > 0 and text[start - 1] == "=":
             start, width = start - 1, 2  # `==` read as `=` `=`: point at both
         span = _span(src, start, start + width)
     message = why.message
+    if why.found is not None:
+        found = why.found
+    hint = why.hint
     if message is None:
         expected = _expected_words(exc)
-        message = f"unexpected {found}" + (f"; expected {expected}" if expected else "")
+        message = f"unexpected {found.removeprefix('the ')}" + (f"; expected {expected}" if expected else "")
+        if isinstance(exc, UnexpectedCharacters):
+            hint = "this character has no meaning in accord outside a comment; remove it"
     else:
         message = f"{message} (found {found})"
-    return Diagnostic(why.code, message, span, hint=why.hint, notes=notes)
+    return Diagnostic(why.code, message, span, hint=hint, notes=notes)
 
 
 def _eof_span(src: SourceFile) -> Span:

@@ -79,11 +79,11 @@ class _Printer:
         return lines
 
     def braced(self, head: str, items: list[Any], indent: str, container: Any) -> list[str]:
-        """``head {`` items ``}``, or ``head {}`` when there is nothing inside."""
+        """``head {`` items ``}``, or ``head {}`` when there is nothing inside (not even a comment)."""
         inner = self.block(items, indent + INDENT, container)
         close = self.lay.closing_comment(container)
-        if not inner:
-            return [f"{indent}{head} {{}}" + (f"  {close}" if close else "")]
+        if not inner and not close:
+            return [f"{indent}{head} {{}}"]
         return [f"{indent}{head} {{", *inner, f"{indent}}}" + (f"  {close}" if close else "")]
 
     # ================================================================== items
@@ -106,7 +106,8 @@ class _Printer:
         if isinstance(d, Layout.ScheduleItem):
             return f"schedule {self.proto.schedule.value}"
         if isinstance(d, ir.ConstDecl):
-            return f"const {d.name} = {ex.expr(d.expr) if d.expr is not None else _value(d.value)}"
+            typed = f": {ex.type(d.type)}" if getattr(d, "declared", False) else ""
+            return f"const {d.name}{typed} = {ex.expr(d.expr) if d.expr is not None else _value(d.value)}"
         if isinstance(d, ir.TypeDecl):
             written = d.written if d.written is not None else d.type
             return f"type {d.name} = {ex.type(written, use_alias=d.written is not None)}"
@@ -265,7 +266,7 @@ class _Printer:
         lines = [f"{indent}{head} {{", *then]
         other = s.other
         if len(other) == 1 and isinstance(other[0], ir.If) and not lay.before_comments(other[0]) \
-                and not lay.trailing_comments(s):
+                and not lay.trailing_comments(s) and not lay.closing_comment(s):
             rest = self.item(other[0], indent)
             return [*lines, f"{indent}}} else {rest[0].lstrip()}", *rest[1:]]
         tail = self.braced("", list(other), indent, s)

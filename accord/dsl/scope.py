@@ -68,4 +68,11 @@ def fail(code: str, message: str, span: Span | None, hint: str | None = None,
 
 
 def unknown(kind: str, name: str, span: Span | None, candidates: list[str]) -> SpecError:
-    return fail("ACC201", f"unknown {kind}: `{name}`", span, did_you_mean(name, candidates))
+    """ACC201 with a "did you mean" hint, or the list of known names when there are few and none is close."""
+    hint = did_you_mean(name, candidates)
+    known = sorted({c for c in candidates if c != name})
+    if hint is None and 0 < len(known) <= 8:
+        hint = "known here: " + ", ".join(f"`{c}`" for c in known)
+    elif hint is None and not known:
+        hint = f"no {kind} is declared"
+    return fail("ACC201", f"unknown {kind}: `{name}`", span, hint)

@@ -23,6 +23,8 @@ from typing import Any, Callable
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from accord.diagnostics import did_you_mean
+
 P = "protocol P\n"
 _STEP = P + "role A {\n  var x: 0..3 = 0\n  action a "  # + rest of an action
 _STMT = P + "role A {\n  var x: 0..3 = 0\n  action a { "  # + statements + " } }"
@@ -78,7 +80,8 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "invariant : x",
         P + "invariant not x",
     ],
-    ("ACC117", "`leads_to` is written `property name: P leads_to Q`", None): [
+    ("ACC117", "`leads_to` is written `property name: P leads_to Q`",
+     "e.g. `property served: waiting leads_to done`"): [
         P + "property p: x == 1",
         P + "property p: x == 1 ~> y",
     ],
@@ -140,7 +143,7 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "role A { action a { broadcast M } }",
     ],
     ("ACC127", "an unknown declaration; expected `const`, `type`, `enum`, `message`, `channel`, `var`, `role`, "
-     "`faults`, a property or `check`", None): [
+     "`faults`, a property or `check`", "each declaration starts with one of these keywords"): [
         P + "roel A {}",
         P + "function f() {}",
         P + "protocol Q",
@@ -255,6 +258,7 @@ class Explanation:
     hint: str | None = None
     start: int | None = None
     end: int | None = None
+    found: str | None = None  # what to call the offending text, when not the token itself
 
 
 def explain(exc: UnexpectedInput, parse: Callable[[str], Any], text: str,
@@ -272,12 +276,16 @@ def explain(exc: UnexpectedInput, parse: Callable[[str], Any], text: str,
     label = match_example(exc, parse)
     if label is None:
         return Explanation("ACC100", None)
-    return Explanation(*label)
+    code, message, hint = label
+    if code == "ACC127" and isinstance(exc, UnexpectedToken):
+        hint = did_you_mean(str(exc.token), _DECL_WORDS + ("action",)) or hint
+    return Explanation(code, message, hint)
 
 
-def _label(code: str, hint: str | None = None, start: int | None = None, end: int | None = None) -> Explanation:
+def _label(code: str, hint: str | None = None, start: int | None = None, end: int | None = None,
+           found: str | None = None) -> Explanation:
     _, message, default_hint = LABELS[code]
-    return Explanation(code, message, hint or default_hint, start, end)
+    return Explanation(code, message, hint or default_hint, start, end, found)
 
 
 def _explain_character(exc: UnexpectedCharacters, text: str) -> Explanation | None:
@@ -305,12 +313,12 @@ def _explain_character(exc: UnexpectedCharacters, text: str) -> Explanation | No
         while end < len(text) and _word_char(text[end]):
             end += 1
         word = text[start:end]
-        ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii")
-        ascii_word = ascii_word.replace("ß", "ss")
+        spelled = word.replace("ß", "ss").replace("æ", "ae").replace("ø", "o").replace("œ", "oe")
+        ascii_word = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
         hint = "use letters `a`-`z`, digits and `_`"
         if ascii_word and (ascii_word[0].isalpha() or ascii_word[0] == "_") and ascii_word.isidentifier():
             hint = f"write `{ascii_word}` instead of `{word}`"
-        return _label("ACC130", hint, pos, pos + 1)
+        return _label("ACC130", hint, pos, pos + 1, f"`{word}`")
     return None
 
 

@@ -36,7 +36,7 @@ def collect_warnings(proto: ir.Protocol, sy: Symbols) -> list[Diagnostic]:
         for s in r.steps:
             if isinstance(s.guard, ir.Lit) and s.guard.value is False:
                 out.append(Diagnostic("ACC254", f"step `{s.label}` can never run: its guard is `false`",
-                                      s.span, "warning"))
+                                      s.span, "warning", hint="remove the step, or correct its guard"))
     live = [p for p in proto.properties if p.kind in (ir.PropKind.TERMINATION, ir.PropKind.LEADS_TO)]
     if live and proto.fairness and all(f.kind == "no" for f in proto.fairness) and any(
         t[1] is None for f in proto.fairness for t in f.targets

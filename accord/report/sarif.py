@@ -124,8 +124,6 @@ def _code_flow(r: PropertyResult, lay: Layout, uri: str) -> dict[str, Any]:
             text += "; " + "; ".join(v.events)
         if v.cycle_start:
             text += " (the cycle starts here)" if not r.trace.stutter else " (the run stays here forever)"
-        if v.violating:
-            text += " (this step violates the property)"
         entry: dict[str, Any] = {
             "location": _location(uri, transition_place(lay.proto, v.transition, spans), text),
             "executionOrder": order,

@@ -7,6 +7,12 @@ for every protocol step and every fault step enabled in ``state``.
 Interleaving semantics: one step of one agent at a time, each step atomic.
 Timeouts (``on timeout``) fire when no other protocol step is enabled (the
 system is waiting), or earlier while a ``timeout`` fault budget lasts.
+Under ``schedule rounds`` a protocol step is a synchronous round of every agent
+instead (:mod:`accord.semantics.rounds`); faults interleave between rounds.
+
+A step that raises (assert, runtime error, overflow, concurrent write) has no
+successor; it is a violation, and with an ``errors`` list the other steps of
+the state are still explored.
 """
 
 from __future__ import annotations

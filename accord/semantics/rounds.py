@@ -6,10 +6,12 @@ A protocol step of the rounds schedule is a *round*. From a state ``S``:
    environment of top-level actions included; crashed ones sit out) lists its
    *options*: every outcome of every protocol step enabled for it in ``S``
    (one per binding, received message and ``choose`` branch), each evaluated
-   on ``S`` alone. ``on timeout`` steps are options when no agent has any other
-   option (everybody waits: then every agent whose timeout is enabled times
-   out in the same round), or earlier while a ``timeout`` fault budget for the
-   agent's role lasts (each early timeout spends one unit).
+   on ``S`` alone. ``on timeout`` steps are options when no round of other
+   steps is possible (everybody waits: then every agent whose timeout is
+   enabled times out in the same round, spending no budget), or earlier while
+   a ``timeout`` fault budget for the agent's role lasts (each early timeout
+   spends one unit, and an agent that could only time out early may also keep
+   waiting).
 2. **Choice.** Every agent that has an option takes exactly one of them
    (nondeterministically: one round per combination). Agents read only ``S``:
    nothing one agent does in a round is visible to another until the next.
@@ -77,6 +79,7 @@ class _Option:
     early: bool = False  # an early timeout: optional, the agent may keep waiting instead
     budget: dict[int, int] = field(default_factory=dict)  # fault slot -> units spent
     resources: set[int] = field(default_factory=set)  # slots competed for (channels, budgets)
+    bounded: bool = False  # sends into a `blocks` channel with a capacity: may not fit even alone
 
 
 class _Infeasible(Exception):
@@ -92,11 +95,33 @@ def round_successors(model: "Model", st: "State", record: bool = False,
     or appended to ``errors`` when a list is given.
     """
     n_errors = len(errors) if errors is not None else 0
-    options = _options(model, st, record, errors, n_errors)
+    lay = model.layout
+    live = [Inst(r.name, i) for r in model.proto.roles for i in range(r.count)
+            if not lay.is_crashed(st, Inst(r.name, i))]
+    options = _normal_options(model, st, live, record, errors)
+    if not model.timeout_steps:
+        return _rounds(model, st, options, record, errors)
+    merge_errors: list[StepError] | None = [] if errors is not None else None
+    out = _rounds(model, st, options, record, merge_errors)
+    if out or merge_errors or (errors is not None and len(errors) > n_errors):
+        # something else can happen: timeouts only early, within a `timeout` fault budget
+        if _add_timeouts(model, st, live, options, record, errors, early=True):
+            return _rounds(model, st, options, record, errors)  # reports the merge errors again
+        if errors is not None and merge_errors:
+            errors.extend(merge_errors)
+        return out
+    # everybody waits: every agent whose timeout is enabled times out
+    waiting: dict[Inst, list[_Option]] = {a: [] for a in live}
+    _add_timeouts(model, st, live, waiting, record, errors, early=False)
+    return _rounds(model, st, waiting, record, errors)
+
+
+def _rounds(model: "Model", st: "State", options: dict[Inst, list[_Option]], record: bool,
+            errors: list["StepError"] | None) -> list[tuple["Transition", "State"]]:
+    """The maximal feasible combinations of one option per agent, merged."""
     agents = [a for a, opts in options.items() if opts]
     if not agents:
         return []
-    # an agent may sit out only when it competes with another agent for some resource
     users: dict[int, int] = {}
     for a in agents:
         for slot in set().union(*(o.resources for o in options[a])):
@@ -119,17 +144,18 @@ def round_successors(model: "Model", st: "State", record: bool = False,
 
 
 def _may_sit_out(opts: list[_Option], contested: set[int]) -> bool:
-    """An agent may skip a round when all it could do is time out early, or it competes for a resource."""
-    return all(o.early for o in opts) or any(o.resources & contested for o in opts)
+    """Whether sitting the round out must be considered for an agent (maximality then decides).
+
+    True when all it could do is time out early, when it competes with another agent for a
+    resource, or when one of its sends may not fit in a bounded ``blocks`` channel.
+    """
+    return all(o.early for o in opts) or any(o.bounded or o.resources & contested for o in opts)
 
 
 # ---------------------------------------------------------------------- options
 
-def _options(model: "Model", st: "State", record: bool, errors: list["StepError"] | None,
-             n_errors: int) -> dict[Inst, list[_Option]]:
-    lay = model.layout
-    live = [Inst(r.name, i) for r in model.proto.roles for i in range(r.count)
-            if not lay.is_crashed(st, Inst(r.name, i))]
+def _normal_options(model: "Model", st: "State", live: list[Inst], record: bool,
+                    errors: list["StepError"] | None) -> dict[Inst, list[_Option]]:
     options: dict[Inst, list[_Option]] = {a: [] for a in live}
     by_role: dict[str, list[Any]] = {}
     for cs in model.normal_steps:
@@ -138,12 +164,16 @@ def _options(model: "Model", st: "State", record: bool, errors: list["StepError"
         for cs in by_role.get(a.role, ()):
             for tr, env in cs.outcomes(st, a, record, errors, rounds=True):
                 options[a].append(_option(model, st, a, tr, env))
-    if not model.timeout_steps:
-        return options
-    waiting = not any(options.values()) and (errors is None or len(errors) == n_errors)
+    return options
+
+
+def _add_timeouts(model: "Model", st: "State", live: list[Inst], options: dict[Inst, list[_Option]],
+                  record: bool, errors: list["StepError"] | None, early: bool) -> bool:
+    """Add the timeout options (early ones spend a budget); whether any was added."""
+    added = False
     for cs in model.timeout_steps:
         budget_slot = None
-        if not waiting:
+        if early:
             budget_slot = next((slot for f, slot in model.faults if f.kind is ir.FaultKind.TIMEOUT
                                 and f.target in (None, cs.role) and st[slot] > 0), None)
             if budget_slot is None:
@@ -152,15 +182,15 @@ def _options(model: "Model", st: "State", record: bool, errors: list["StepError"
             if a.role != cs.role:
                 continue
             for tr, env in cs.outcomes(st, a, record, errors, rounds=True):
-                if budget_slot is not None:
-                    tr = replace(tr, detail="early (timeout fault)")
                 o = _option(model, st, a, tr, env)
                 if budget_slot is not None:
+                    o.tr = replace(tr, detail="early (timeout fault)")
                     o.early = True
                     o.budget[budget_slot] = o.budget.get(budget_slot, 0) + 1
                     o.resources.add(budget_slot)
                 options[a].append(o)
-    return options
+                added = True
+    return added
 
 
 def _option(model: "Model", st: "State", inst: Inst, tr: "Transition", env: StepEnv) -> _Option:
@@ -174,6 +204,7 @@ def _option(model: "Model", st: "State", inst: Inst, tr: "Transition", env: Step
     for ci, _, _, _ in env.outbox or ():
         if ci.channel.capacity is not None and ci.channel.full is ir.FullMode.BLOCKS:
             o.resources.add(ci.slot)
+            o.bounded = True
     return o
 
 
