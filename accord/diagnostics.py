@@ -14,8 +14,9 @@ Warnings share the numbering and carry ``severity="warning"``.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
@@ -38,7 +39,7 @@ class SourceFile:
                 return ""
         end = self.text.find("\n", start)
         line = self.text[start:] if end < 0 else self.text[start:end]
-        return line[:-1] if line.endswith("\r") else line
+        return line.removesuffix("\r")
 
 
 @dataclass(frozen=True)

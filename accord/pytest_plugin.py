@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -140,6 +141,7 @@ class AccordFile(pytest.File):
         from accord.dsl import load_file
 
         text = self.path.read_text(encoding="utf-8", errors="replace")
+        shown = _shown(self)
         try:
             args = [*self.config.getini("accord_args"), *header_args(text)]
             params = search_options(args)
@@ -147,18 +149,18 @@ class AccordFile(pytest.File):
             overrides = parse_consts(params.get("consts", ()))
         except (ValueError, click.UsageError) as exc:
             message = exc.format_message() if isinstance(exc, click.UsageError) else str(exc)
-            yield SpecErrorItem.from_parent(self, name="load", text=f"{self.path}: bad accord options: {message}")
+            yield SpecErrorItem.from_parent(self, name="load", text=f"{shown}: bad accord options: {message}")
             return
         engine = params.get("engine", "explicit")
         if engine != "explicit":
-            yield SpecErrorItem.from_parent(self, name="load", text=f"{self.path}: the pytest plugin runs the "
+            yield SpecErrorItem.from_parent(self, name="load", text=f"{shown}: the pytest plugin runs the "
                                             f"explicit engine only, not --engine {engine}")
             return
         proto, diags = load_file(self.path, overrides)
         errors = [d for d in diags if d.is_error]
         if proto is None or errors:
             body = "\n".join(d.render() for d in errors) or "the spec could not be loaded"
-            yield SpecErrorItem.from_parent(self, name="load", text=f"{self.path}: {len(errors)} error(s)\n{body}")
+            yield SpecErrorItem.from_parent(self, name="load", text=f"{shown}: {len(errors)} error(s)\n{body}")
             return
         self.proto = proto
         self.params = params
@@ -187,7 +189,7 @@ class AccordFile(pytest.File):
                          max_seconds=p.get("max_seconds"), max_memory_mb=p.get("max_memory"),
                          max_depth=p.get("max_depth"), stop_at_first=False,
                          symmetry=not p.get("no_symmetry", False), deadlock=p.get("deadlock"),
-                         parameters={c.name: c.value for c in self.proto.consts})
+                         parameters={c.name: c.value for c in self.proto.consts if not c.declared})
             self._outcome = (check(self.proto, cfg), Layout.build(self.proto))
         return self._outcome
 
@@ -208,7 +210,8 @@ class SpecErrorItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, "accord spec"
+        # not the bare node id: pytest would rewrite the dots of a domain that ends the node id
+        return self.path, None, f"{self.path.name}::{self.name} (spec)"
 
 
 class PropertyItem(pytest.Item):
@@ -249,17 +252,21 @@ class PropertyItem(pytest.Item):
         return self.path, (self.line - 1 if self.line else None), f"{self.path.name}::{self.name} ({self.kind})"
 
 
+def _shown(node: pytest.Item | pytest.Collector) -> Path:
+    """The node's path relative to the rootdir when it lies under it."""
+    try:
+        return node.path.relative_to(node.config.rootpath)
+    except ValueError:
+        return node.path
+
+
 def _explain(item: PropertyItem, verdict: str, expected: str, found: list[Any], result: Any, lay: Any) -> str:
     """What the user reads when a property item fails: the verdict and the counterexample."""
     from accord.checker.result import Verdict
     from accord.report.text import render_trace
 
     s = result.stats
-    try:
-        shown = item.path.relative_to(item.config.rootpath)
-    except ValueError:
-        shown = item.path
-    where = f" (declared at {shown}:{item.line})" if item.line else ""
+    where = f" (declared at {_shown(item)}:{item.line})" if item.line else ""
     lines = [f"{item.kind} `{item.name}`{where} is {verdict}" + (f", expected {expected}" if expected != "holds"
                                                                  else "")]
     for r in found:

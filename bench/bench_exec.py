@@ -91,8 +91,11 @@ def measure(cmd: list[str], timeout: float | None, cwd: Path | None = None, cloc
         timer = threading.Timer(backstop, kill) if backstop else None
         if timer is not None:
             timer.start()
-        # wait without reaping, so that the timer can never signal a recycled pid
-        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        try:  # wait without reaping, so that the timer can never signal a recycled pid
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): do not leave the child running
+            kill()
+            raise
         wall = time.perf_counter() - t0
         with lock:
             _, status, usage = os.wait4(proc.pid, 0)

@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -155,6 +156,7 @@ def plot_panels(points: list[Point]) -> dict[str, dict[str, list[tuple[int, floa
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the running child is killed too
     started = datetime.now(timezone.utc)
     tools = find_spin(args.spin_bin, args.spin_dir)
     if not tools.usable:

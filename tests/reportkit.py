@@ -7,7 +7,7 @@ pin are stated next to each spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from accord.checker.explicit import Config, check
@@ -157,11 +157,11 @@ class Checked:
         return next(r for r in self.result.results if r.name == name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def checked(name: str, stop_at_first: bool = False) -> Checked:
     """``name`` is a key of SPECS, checked as ``specs/<name>.accord``."""
     spec = f"specs/{name}.accord"
     proto, diags = load_text(SPECS[name], spec)
     assert proto is not None and not [d for d in diags if d.is_error]
-    cfg = Config(stop_at_first=stop_at_first, parameters={c.name: c.value for c in proto.consts})
+    cfg = Config(stop_at_first=stop_at_first, parameters={c.name: c.value for c in proto.consts if not c.declared})
     return Checked(check(proto, cfg), Layout.build(proto), spec)

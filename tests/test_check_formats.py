@@ -51,7 +51,7 @@ def test_plan_conflicts(specs, output, message):
 
 def test_several_reports_to_several_files_in_one_run(spec, tmp_path):
     out = tmp_path / "out"
-    code, stdout, stderr = run(["check", str(spec), "--continue",
+    code, stdout, _ = run(["check", str(spec), "--continue",
                                 "--format", f"json={out / 'r.json'}", "--format", f"sarif={out / 'r.sarif'}",
                                 "--format", f"junit={out / 'r.xml'}", "--format", f"markdown={out / 'r.md'}",
                                 "--format", f"itf={out / 'traces'}/"])

@@ -9,8 +9,18 @@ import pytest
 from reportkit import checked
 
 from accord import ir
-from accord.ir.types import (BoolType, EnumType, IntType, MapType, OptionType, RecordType, RoleType, SeqType,
-                             SetType, domain)
+from accord.ir.types import (
+    BoolType,
+    EnumType,
+    IntType,
+    MapType,
+    OptionType,
+    RecordType,
+    RoleType,
+    SeqType,
+    SetType,
+    domain,
+)
 from accord.report.itf import property_itf, result_itf, trace_itf
 
 # ---------------------------------------------------------------------- a small ITF reader
@@ -37,7 +47,7 @@ class Map(dict):
 
 def decode(e: Any) -> Any:
     """ITF expression -> Python: int, bool, str, list, frozenset, Map, tuple (#tup), dict (record)."""
-    if isinstance(e, bool) or isinstance(e, str):
+    if isinstance(e, (bool, str)):
         return e
     if isinstance(e, int):
         return e

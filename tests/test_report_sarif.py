@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 from reportkit import checked
 
-from accord.report.sarif import FINGERPRINT_KEY, RULES, fingerprint, main as sarif_main, merge_sarif, result_sarif
+from accord.report.sarif import FINGERPRINT_KEY, RULES, fingerprint, merge_sarif, result_sarif
+from accord.report.sarif import main as sarif_main
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

@@ -111,6 +111,15 @@ def fill(t: ir.Type, expected: ir.Type | None) -> ir.Type:
     return t
 
 
+def shown(t: ir.Type) -> str:
+    """A type as a message names what was found: a single number reads as that number, not `3..3`."""
+    if isinstance(t, ir.IntType) and t.lo == t.hi and t.alias is None:
+        return f"the number {t.lo}"
+    if isinstance(t, ir.IntType) and t.alias is None:
+        return f"a number in {t.lo}..{t.hi}"
+    return render_type(t)
+
+
 def values_hint(t: ir.Type, what: str) -> str | None:
     """A hint naming the values of ``t``: what to write instead of a value of the wrong type."""
     if isinstance(t, ir.OptionType):
@@ -131,7 +140,7 @@ def values_hint(t: ir.Type, what: str) -> str | None:
 
 def require(e: ir.Expr, t: ir.Type, what: str, sy: Symbols) -> None:
     if not compatible(t, e.type):
-        raise fail("ACC210", f"{what} must be {render_type(t)}, found {render_type(e.type)}",
+        raise fail("ACC210", f"{what} must be {render_type(t)}, found {shown(e.type)}",
                    e.span, values_hint(t, "it"))
 
 
@@ -150,13 +159,13 @@ def require_in_range(e: ir.Expr, t: ir.Type, what: str) -> None:
 
 def require_bool(e: ir.Expr, what: str, sy: Symbols) -> None:
     if not isinstance(e.type, (ir.BoolType, Unknown)):
-        raise fail("ACC210", f"{what} must be a condition (bool), found {render_type(e.type)}", e.span,
+        raise fail("ACC210", f"{what} must be a condition (bool), found {shown(e.type)}", e.span,
                    "write a comparison, e.g. `x > 0`, or a `bool` variable")
 
 
 def require_int(e: ir.Expr, what: str) -> ir.IntType:
     if not isinstance(e.type, ir.IntType):
-        raise fail("ACC210", f"{what} must be a number, found {render_type(e.type)}", e.span,
+        raise fail("ACC210", f"{what} must be a number, found {shown(e.type)}", e.span,
                    "write a whole number or an arithmetic expression")
     return e.type
 
@@ -191,7 +200,7 @@ class ExprLowerer:
             pass
         e = self.expr(node, ctx)
         if not isinstance(e.type, (ir.SetType, ir.SeqType, Unknown)):
-            raise fail("ACC211", f"`in` needs a set, a sequence or a type; found {render_type(e.type)}",
+            raise fail("ACC211", f"`in` needs a set, a sequence or a type; found {shown(e.type)}",
                        e.span, "write a set (`{a, b}`), a type name, or a role name")
         return e
 
@@ -332,14 +341,14 @@ class ExprLowerer:
         span = span_of(node, self.sy)
         if op in ("==", "!="):
             if not (compatible(left.type, right.type) or compatible(right.type, left.type)):
-                raise fail("ACC217", f"cannot compare {render_type(left.type)} with {render_type(right.type)}", span,
+                raise fail("ACC217", f"cannot compare {shown(left.type)} with {shown(right.type)}", span,
                            values_hint(left.type, "the other side"))
             return ir.Binary(op, left, right, BOOL, span)
         if isinstance(left.type, ir.IntType) and isinstance(right.type, ir.IntType):
             return ir.Binary(op, left, right, BOOL, span)
         if isinstance(left.type, ir.SetType) and isinstance(right.type, ir.SetType):
             if not compatible(left.type, right.type):
-                raise fail("ACC217", f"cannot compare {render_type(left.type)} with {render_type(right.type)}", span)
+                raise fail("ACC217", f"cannot compare {shown(left.type)} with {shown(right.type)}", span)
             return ir.Binary({"<=": "subseteq", "<": "subset", ">=": "supseteq", ">": "supset"}[op],
                              left, right, BOOL, span)
         raise fail("ACC217", f"`{op}` compares numbers (or sets, as subset); found {render_type(left.type)} "

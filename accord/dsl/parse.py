@@ -37,8 +37,11 @@ from accord.dsl.syntax_errors import EXAMPLES, explain
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 #: Bracket nesting deeper than this is refused with ACC104 before parsing.
 MAX_NESTING = 200
-#: Parse trees deeper than this (e.g. `not not … x`, `1 + 1 + … + 1`) are refused with ACC104.
-MAX_DEPTH = 200
+#: Parse trees deeper than this (e.g. `not not … x`, `1 + 1 + … + 1`) are refused with ACC104. The phases
+#: behind the parser recurse over expressions: lowering and evaluation use about 3 Python frames per level,
+#: the formatter up to 5 (nested `<<…>>` and `{…}`); 120 levels keep all of them far below Python's default
+#: limit of 1,000 frames, whoever calls them.
+MAX_DEPTH = 120
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
@@ -113,8 +116,7 @@ def decode(data: bytes, path: str) -> tuple[SourceFile | None, list[Diagnostic]]
                 hint="save the spec as UTF-8 text",
             )
         ]
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = re.sub(r"\r(?!\n)", "\n", text)
     src = SourceFile(path, text)
@@ -278,6 +280,7 @@ def _syntax_diagnostic(src: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             found = f"`{text[start:start + width]}`"
         elif why.code == "ACC120" and isinstance(exc, UnexpectedToken) and start > 0 and text[start - 1] == "=":
             start, width = start - 1, 2  # `==` read as `=` `=`: point at both
+            found = "`==`"
         span = _span(src, start, start + width)
     message = why.message
     if why.found is not None:
@@ -355,5 +358,17 @@ def token_span(tok: Token, src: SourceFile) -> Span:
     )
 
 
-__all__ = ["parse_source", "parse_tree", "decode", "parser", "token_span", "EXAMPLES", "MAX_SPEC_BYTES",
-           "MAX_DEPTH", "RESERVED", "reserved_words", "check_tree", "position"]
+__all__ = [
+    "EXAMPLES",
+    "MAX_DEPTH",
+    "MAX_SPEC_BYTES",
+    "RESERVED",
+    "check_tree",
+    "decode",
+    "parse_source",
+    "parse_tree",
+    "parser",
+    "position",
+    "reserved_words",
+    "token_span",
+]

@@ -8,9 +8,10 @@ item knows its source lines from its span. A comment is attached by line:
 
 * own-line: to the first item after it in the innermost block around it, or to
   the end of that block when nothing follows;
-* after code: to the deepest item starting on its line (printed at the end of
-  that item's first line), else to the deepest block closing on its line
-  (printed after the ``}``), else as an own-line comment.
+* after code: to the outermost item written wholly on its line, else to the
+  deepest item starting on its line (printed at the end of that item's first
+  line), else to the deepest block closing on its line (printed after the
+  ``}``), else as an own-line comment.
 
 Comments above ``protocol`` stay above it. Items and comments without spans
 (IR built by hand) get no comments and no blank lines.
@@ -176,6 +177,10 @@ class CommentLayout:
                 continue
             if self._after_code(line):
                 starts = [a for a in flat if a is not root and a.start == line]
+                whole = [a for a in starts if a.end == line]
+                if whole:  # a one-line item (`on M { x := 1 }  # …`): the outermost one
+                    self._eol[id(min(whole, key=lambda a: a.depth).obj)] = text
+                    continue
                 if starts:
                     self._eol[id(max(starts, key=lambda a: a.depth).obj)] = text
                     continue

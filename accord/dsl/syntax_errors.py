@@ -16,9 +16,10 @@ be reported with its own code, so the table is also a test.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -124,6 +125,14 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "invariant x: (1 + 2",
         P + "var s: set of 0..3 = {}\ninvariant x: size(s <= 2",
         P + "const N = 2 * * 3",
+        _STMT + "x := 1 + } }",
+        _STMT + "x := 1 -\n  } }",
+        _STMT + "if x > 1 and { skip } } }",
+        P + "invariant x: (1 + )",
+        P + "invariant x: (1 + 1 == )",
+        P + "const N = 1 +\nconst M = 2",
+        P + "var x: bool = true\ninvariant i: x and\ninvariant j: x",
+        P + "var x: bool = true\naction a when x and { skip }",
     ],
     ("ACC124", "a parameter is written `name in Domain`", "write e.g. `action assign(t in Task)`"): [
         P + "role A { action a(t: Task) { skip } }",
@@ -142,8 +151,8 @@ EXAMPLES: dict[Label, list[str]] = {
         _STMT + "send M x := 1 } }",
         P + "role A { action a { broadcast M } }",
     ],
-    ("ACC127", "an unknown declaration; expected `const`, `type`, `enum`, `message`, `channel`, `var`, `role`, "
-     "`faults`, a property or `check`", "each declaration starts with one of these keywords"): [
+    ("ACC127", ("an unknown declaration; expected `const`, `type`, `enum`, `message`, `channel`, `var`, `role`, "
+                "`faults`, a property or `check`"), "each declaration starts with one of these keywords"): [
         P + "roel A {}",
         P + "function f() {}",
         P + "protocol Q",
@@ -218,6 +227,13 @@ EXAMPLES: dict[Label, list[str]] = {
         _STMT + "var y: bool = true } }",
         _STMT + "const K = 3 } }",
         P + "var x: 0..1 = 0\naction a { var y: bool = true }",
+    ],
+    ("ACC141", "a range is a type, not a value: it cannot follow `in` here",
+     "declare `type Slot = 0..3` and write `in Slot`"): [
+        P + "invariant i: forall a in 0..1: a >= 0",
+        P + "role A { action a(t in 0..3) { skip } }",
+        P + "var x: 0..3 = 0\ninvariant i: x in 0..3",
+        P + "var x: 0..3 = 0\naction a { choose y in 0..3 { x := y } }",
     ],
     ("ACC140", "a field is written `name: Type`", "write e.g. `record { term: 0..3, ok: bool }`"): [
         P + "type R = record { a bool }",
@@ -422,4 +438,4 @@ def match_example(exc: UnexpectedInput, parse: Callable[[str], Any]) -> Label | 
     return best[1] if best else None
 
 
-__all__ = ["EXAMPLES", "LABELS", "Explanation", "explain", "match_example", "UNICODE_OPERATORS"]
+__all__ = ["EXAMPLES", "LABELS", "UNICODE_OPERATORS", "Explanation", "explain", "match_example"]

@@ -18,7 +18,7 @@ always reports at least one test. Suites from several specs combine with
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from collections.abc import Sequence
 
 from accord.checker.result import CheckResult, PropertyResult, Verdict
 from accord.report.text import render_trace

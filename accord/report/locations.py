@@ -33,7 +33,7 @@ class Place:
     end_column: int | None = None
 
     @classmethod
-    def of(cls, span: Span, whole: bool = True) -> "Place":
+    def of(cls, span: Span, whole: bool = True) -> Place:
         """The span's region; ``whole=False`` keeps only its first line (for multi-line steps)."""
         if not whole or span.end_line < span.line:
             return cls(span.line, max(span.column, 1))

@@ -9,7 +9,7 @@ step-by-step text trace. Summaries of several specs can simply be concatenated.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from accord.checker.result import CheckResult, PropertyResult, Verdict
 from accord.report.text import render_trace
@@ -50,7 +50,7 @@ def _diagram(result: CheckResult, r: PropertyResult, lay: Layout) -> str | None:
                        result.notes)
     try:
         text = render(only, lay).strip()
-    except Exception:  # the summary must not fail because a diagram could not be drawn
+    except Exception:  # noqa: BLE001 - a summary must not fail because a diagram could not be drawn
         return None
     if not text:
         return None
@@ -77,16 +77,16 @@ def result_markdown(result: CheckResult, lay: Layout, spec: str, diagrams: bool 
         out.append("No properties declared: the state space was only explored.")
     orbit = " (orbits under symmetry)" if s.symmetry else ""
     tail = "" if result.complete else f"; **incomplete** ({result.limit or 'stopped'})"
-    out += ["", f"{s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
-            f"{s.seconds:.2f} s{tail}."]
+    out += ["", (f"{s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
+                 f"{s.seconds:.2f} s{tail}.")]
     for note in result.notes:
         out.append(f"> {note}")
     for r in result.results:
         if r.verdict is not Verdict.VIOLATED or r.trace is None:
             continue
         shape = "lasso" if r.trace.loop_start is not None else "trace"
-        out += ["", "<details>", f"<summary>Counterexample for <code>{_html(r.name)}</code>: {shape} of "
-                f"{r.trace.length} states</summary>", ""]
+        summary = f"<summary>Counterexample for <code>{_html(r.name)}</code>: {shape} of {r.trace.length} states</summary>"
+        out += ["", "<details>", summary, ""]
         diagram = _diagram(result, r, lay) if diagrams else None
         if diagram is not None:
             out += [diagram, ""]

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from accord.checker.result import CheckResult
 from accord.semantics.layout import Layout
@@ -141,8 +142,15 @@ def render_outputs(plan: Sequence[Output], result: CheckResult, lay: Layout, spe
             from accord.report.itf import result_itf
 
             traces: dict[str, Any] = result_itf(result, lay, spec)
+            used: set[str] = set()
             for name, trace in traces.items():
-                writes.append((str(Path(out.dest) / f"{_safe_name(name)}.itf.json"), json.dumps(trace, indent=2)))
+                base = stem = _safe_name(name)
+                n = 1
+                while stem in used:  # two names that read the same once made safe for a file system
+                    n += 1
+                    stem = f"{base}-{n}"
+                used.add(stem)
+                writes.append((str(Path(out.dest) / f"{stem}.itf.json"), json.dumps(trace, indent=2)))
             if not traces:
                 notes.append(f"no counterexample: no ITF trace written to {out.dest}")
             continue

@@ -28,7 +28,8 @@ import argparse
 import hashlib
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import accord
 from accord.checker.result import CheckResult, PropertyResult, Verdict
@@ -42,20 +43,20 @@ FINGERPRINT_KEY = "accordProperty/v1"
 #: property kind -> (rule name, short description, help). The rule id is the kind, spaces as hyphens.
 RULES: dict[str, tuple[str, str, str]] = {
     "invariant": ("InvariantViolated", "An invariant is false in a reachable state",
-                  "Every reachable state must satisfy the invariant. The code flow is a shortest run to a state "
-                  "where it is false."),
+                  ("Every reachable state must satisfy the invariant. The code flow is a shortest run to a state "
+                   "where it is false.")),
     "agreement": ("AgreementViolated", "Two instances decided different values",
-                  "All instances of the role must agree on the variable. The code flow reaches a state where two "
-                  "of them disagree."),
+                  ("All instances of the role must agree on the variable. The code flow reaches a state where two "
+                   "of them disagree.")),
     "reachable": ("NotReachable", "No reachable state satisfies a `reachable` property",
-                  "A `reachable` property guards against a vacuous spec: some run must reach it. The search "
-                  "explored every state and none satisfies it."),
+                  ("A `reachable` property guards against a vacuous spec: some run must reach it. The search "
+                   "explored every state and none satisfies it.")),
     "deadlock": ("Deadlock", "A state where no step is enabled and not every role is final",
-                 "The code flow is a shortest run into a state where nothing can happen although some role "
-                 "instance has not reached its `final` condition."),
+                 ("The code flow is a shortest run into a state where nothing can happen although some role "
+                  "instance has not reached its `final` condition.")),
     "termination": ("NonTermination", "A fair run never reaches a state where every role is final",
-                    "The code flow is a lasso: a prefix, then a cycle (or a last state) that a fair scheduler "
-                    "can repeat forever without every role becoming final."),
+                    ("The code flow is a lasso: a prefix, then a cycle (or a last state) that a fair scheduler "
+                     "can repeat forever without every role becoming final.")),
     "leads_to": ("LeadsToViolated", "P holds but Q never follows on some fair run",
                  "The code flow is a lasso on which P holds and Q never does afterwards."),
     "assert": ("AssertFailed", "An `assert` statement fails in some step",
@@ -93,7 +94,7 @@ def _rules() -> list[dict[str, Any]]:
 
 def fingerprint(uri: str, kind: str, name: str) -> str:
     """A stable identity for the alert of one property of one spec (hex, 32 digits)."""
-    return hashlib.sha256(f"{uri}\0{kind}\0{name}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{uri}\0{kind}\0{name}".encode()).hexdigest()[:32]
 
 
 def _region(place: Place) -> dict[str, int]:

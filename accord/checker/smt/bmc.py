@@ -75,7 +75,28 @@ def bmc(proto: ir.Protocol, depth: int, stop_at_first: bool = True, deadlock: bo
     if isinstance(enc, Diagnostic):
         return enc
     model = Model(proto)
-    solver = z3.SolverFor("QF_FD")
+    for solver in solvers():
+        try:
+            found = _search(enc, model, solver, depth, stop_at_first, progress, started)
+        except GaveUp:
+            continue
+        return _result(proto, enc, *found, time.monotonic() - started, parameters or {})
+    raise RuntimeError("no solver could decide the bounded model checking queries")
+
+
+class GaveUp(Exception):
+    """The solver answered ``unknown`` (the finite-domain solver meets arithmetic it cannot bit-blast)."""
+
+
+def solvers() -> list[z3.Solver]:
+    """The finite-domain solver first (fast on bounded state), the general one when it gives up."""
+    return [z3.SolverFor("QF_FD"), z3.Solver()]
+
+
+def _search(enc: Encoding, model: Model, solver: z3.Solver, depth: int, stop_at_first: bool,
+            progress: Progress | None, started: float
+            ) -> tuple[dict[str, PropertyResult], int, int | None, int | None]:
+    proto = enc.proto
     path = Unroller(enc, solver)
     results: dict[str, PropertyResult] = {}
     spans = {p.name: p.span for p in proto.properties}
@@ -113,8 +134,7 @@ def bmc(proto: ir.Protocol, depth: int, stop_at_first: bool = True, deadlock: bo
         if k < depth:
             solver.add(expandable)
             path.add_state()
-    seconds = time.monotonic() - started
-    return _result(proto, enc, results, reached, stopped_at, escaped_at, seconds, parameters or {})
+    return results, reached, stopped_at, escaped_at
 
 
 def _model(solver: z3.Solver, q: Any) -> z3.ModelRef | None:
@@ -124,7 +144,7 @@ def _model(solver: z3.Solver, q: Any) -> z3.ModelRef | None:
         solver.add(q)
         r = solver.check()
         if r == z3.unknown:
-            raise RuntimeError(f"the solver gave up: {solver.reason_unknown()}")
+            raise GaveUp(solver.reason_unknown())
         return solver.model() if r == z3.sat else None
     finally:
         solver.pop()
@@ -221,4 +241,4 @@ def _result(proto: ir.Protocol, enc: Encoding, results: dict[str, PropertyResult
     return CheckResult(proto.name, out, stats, complete=False, limit="depth", parameters=parameters, notes=notes)
 
 
-__all__ = ["bmc", "Unroller"]
+__all__ = ["bmc", "Unroller", "solvers", "GaveUp"]

@@ -6,10 +6,15 @@ channels every sender index), exactly as the explicit layout stores them:
 ``Message`` for ``links`` channels, ``(sender index, Message)`` otherwise.
 
 * ``set``  — one Bool per item (a grow-only pool: receiving does not remove);
-* ``bag``  — one Int count per item (a multiset; unbounded unless ``capacity``);
+* ``bag``  — one Int count per item (a multiset);
 * ``fifo`` — a length and ``capacity`` slots, each an item's position in the
   list; slots past the length hold 0 so that equal queues have equal terms.
-  A fifo needs a ``capacity``.
+
+A channel without a ``capacity`` is unbounded in the semantics; here it gets
+``bound`` slots (fifo) or at most ``bound`` copies of each item (bag). A send
+that would go past the bound is not blocked: the encoding reports it as an
+*escape* (``over``), a run the engine cannot follow, so no answer is given
+beyond it.
 
 A ``put`` takes the candidate items with the condition that the sent message
 is that item, and returns the new contents with the condition under which the
@@ -64,6 +69,9 @@ class SetChan(Chan):
     def has(self, item: Any) -> Any:
         return self.bits[item]
 
+    def over(self, cands: Cand, bound: int) -> Any:
+        return FALSE
+
     def take(self, item: Any) -> "SetChan":
         return self
 
@@ -102,6 +110,10 @@ class BagChan(Chan):
 
     def has(self, item: Any) -> Any:
         return self.counts[item] > 0
+
+    def over(self, cands: Cand, bound: int) -> Any:
+        """Adding the message would put more than ``bound`` copies of one item in the bag."""
+        return mk_or(*(mk_and(m, self.counts[it] >= bound) for it, m in cands))
 
     def take(self, item: Any) -> "BagChan":
         counts = dict(self.counts)
@@ -150,8 +162,7 @@ class FifoChan(Chan):
         return self.length
 
     def put(self, cands: Cand, cap: int | None) -> tuple["FifoChan", Any]:
-        assert cap is not None
-        full = self.length >= cap
+        full = self.length >= len(self.slots)
         room = mk_not(full)
         code = _sum([z3.If(m, self.index[it], 0) for it, m in cands if self.index[it] != 0])
         slots = tuple(z3.If(mk_and(room, self.length == i), code, s) for i, s in enumerate(self.slots))
@@ -161,6 +172,9 @@ class FifoChan(Chan):
         return mk_and(self.length > 0, self.slots[0] == self.index[item]) if self.slots else FALSE
 
     has = head_is
+
+    def over(self, cands: Cand, bound: int) -> Any:
+        return self.length >= len(self.slots)
 
     def remove_at(self, pos: int) -> "FifoChan":
         """The queue without its element at ``pos`` (which must exist)."""
@@ -191,23 +205,27 @@ class FifoChan(Chan):
         return tuple(self.items[m.eval(self.slots[i], model_completion=True).as_long()] for i in range(n))
 
 
-def fresh_chan(ch: ir.Channel, items: tuple[Any, ...], name: str, out: list[Any]) -> Chan:
-    """Fresh contents of one channel instance; well-formedness constraints go to ``out``."""
+def fresh_chan(ch: ir.Channel, items: tuple[Any, ...], name: str, out: list[Any], bound: int) -> Chan:
+    """Fresh contents of one channel instance; well-formedness constraints go to ``out``.
+
+    ``bound`` stands in for the capacity of a channel that has none."""
     if ch.kind is ir.ChanKind.SET:
         return SetChan({it: z3.Bool(f"{name}{{{i}}}") for i, it in enumerate(items)})
     if ch.kind is ir.ChanKind.BAG:
         counts = {it: z3.Int(f"{name}#{i}") for i, it in enumerate(items)}
         out.extend(c >= 0 for c in counts.values())
         bag = BagChan(counts)
+        out.extend(c <= (ch.capacity if ch.capacity is not None else bound) for c in counts.values())
         if ch.capacity is not None:
             out.append(bag.size() <= ch.capacity)
         return bag
-    assert ch.kind is ir.ChanKind.FIFO and ch.capacity is not None
+    assert ch.kind is ir.ChanKind.FIFO
+    cap = ch.capacity if ch.capacity is not None else bound
     length = z3.Int(f"{name}.len")
-    slots = tuple(z3.Int(f"{name}[{i}]") for i in range(ch.capacity))
-    out.append(z3.And(length >= 0, length <= (ch.capacity if items else 0)))
+    slots = tuple(z3.Int(f"{name}[{i}]") for i in range(cap))
+    out.extend([length >= 0, length <= (cap if items else 0)])
     for i, s in enumerate(slots):
-        out.append(z3.If(length > i, z3.And(s >= 0, s < max(len(items), 1)), s == 0))
+        out.extend([s >= 0, s < max(len(items), 1), z3.Or(length > i, s == 0)])
     return FifoChan(length, slots, items, {it: i for i, it in enumerate(items)})
 
 

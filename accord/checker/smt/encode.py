@@ -13,19 +13,19 @@ state (one Z3 constant per leaf of every slot of :mod:`accord.semantics.layout`)
   first — as the explicit checker reports it; a binding that raises has no
   successor;
 * ``enabled``, ``final``, ``deadlock``, ``invariants`` (violation conditions),
-  ``reachables``, ``constraint``, and ``escape`` (a run the encoding cannot
-  follow: a message field outside its type).
+  ``reachables``, ``constraint``, and ``escape`` (a step the encoding cannot
+  follow: a message field outside its type, or a channel past its bound).
 
 Formulas over another copy of the state come from ``at(formula, state)``.
 Anything outside the fragment is refused with an ACC410 diagnostic.
 
-The fragment: bool, integer ranges, enums, role instances, records, sets and
-maps over finite domains; shared and local variables; ``set`` and ``bag``
-channels, and ``fifo`` channels with a ``capacity``, in every topology and
-full mode; actions, handlers, ``on timeout``; every statement except
-rendezvous on ``sync`` channels; faults crash, restart, lose, duplicate,
-corrupt and timeout. Not supported: options, sequences, ``sync`` channels,
-unbounded fifos, ``reorder`` faults, ``schedule rounds``.
+The fragment: bool, integer ranges, enums, role instances, records, options,
+and sets and maps over finite domains; shared and local variables; ``set``,
+``bag`` and ``fifo`` channels in every topology and full mode (a channel
+without a capacity holds at most ``channel_bound`` messages here, and a run
+past that is an escape); actions, handlers, ``on timeout``; every statement;
+faults crash, restart, lose, duplicate, corrupt and timeout. Not supported:
+sequences, ``sync`` channels, ``reorder`` faults, ``schedule rounds``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import z3
 from accord import ir
 from accord.checker.smt.channels import Chan, empty_chan, fresh_chan
 from accord.checker.smt.exprs import Cx, Event
-from accord.checker.smt.faults import fault_branches
+from accord.checker.smt.faults import Sink, fault_branches
 from accord.checker.smt.stmts import Executor
 from accord.checker.smt.values import (FALSE, KEY_LIMIT, TRUE, Unsupported, check_type, decode, eq, fresh,
                                         keys_of, leaves, lift, mk_and, mk_not, mk_or)
@@ -62,6 +62,7 @@ class Encoding:
     proto: ir.Protocol
     layout: Layout
     items: dict[int, tuple[Any, ...]]
+    bound: int  # messages per unbounded channel (fifo) or per item (bag) the encoding can hold
     cur: list[Any] = field(default_factory=list)  # the template state (structured)
     leaves: list[Any] = field(default_factory=list)
     wellformed: Any = TRUE
@@ -83,7 +84,7 @@ class Encoding:
         """A fresh copy of the state named ``tag``: (structured, leaves, well-formedness)."""
         cons: list[Any] = []
         st = _fresh_state(self, tag, cons)
-        return st, list(itertools.chain.from_iterable(leaves(x) for x in st)), mk_and(*cons)
+        return st, list(itertools.chain.from_iterable(leaves(x) for x in st)), z3.And(*cons) if cons else TRUE
 
     def at(self, f: Any, state_leaves: list[Any]) -> Any:
         """The template formula ``f`` over another copy of the state."""
@@ -159,10 +160,10 @@ def _fresh_state(enc: Encoding, tag: str, cons: list[Any]) -> list[Any]:
             st[lay.role_base[r.name] + i] = tuple(fresh(v.type, f"{tag}.{r.name}[{i}].{v.name}", cons)
                                                   for v in r.vars)
     for ci in lay.chan_insts:
-        st[ci.slot] = fresh_chan(ci.channel, enc.items[ci.slot], f"{tag}.chan {ci.label}", cons)
+        st[ci.slot] = fresh_chan(ci.channel, enc.items[ci.slot], f"{tag}.chan {ci.label}", cons, enc.bound)
     for f, slot in zip(proto.faults, lay.fault_slot):
         b = z3.Int(f"{tag}.budget{slot}")
-        cons.append(z3.And(b >= 0, b <= f.budget))
+        cons.extend([b >= 0, b <= f.budget])
         st[slot] = b
     for role, slot in lay.crash_slot.items():
         st[slot] = tuple(z3.Bool(f"{tag}.crashed {role}[{i}]") for i in range(proto.role_map[role].count))
@@ -178,10 +179,6 @@ def _refuse_outside(proto: ir.Protocol) -> None:
     for ch in proto.channels:
         if ch.kind is ir.ChanKind.SYNC:
             raise Unsupported(f"`sync` channels (channel {ch.name})", ch.span)
-        if ch.kind is ir.ChanKind.FIFO and ch.capacity is None:
-            raise Unsupported(f"a fifo channel without a capacity (channel {ch.name})", ch.span,
-                              f"give it a bound, e.g. `channel {ch.src} -> {ch.dst} fifo capacity 2`, or use the "
-                              "explicit engine")
     for f in proto.faults:
         if f.kind is ir.FaultKind.REORDER:
             raise Unsupported("`reorder` faults", f.span)
@@ -239,21 +236,29 @@ def _items(proto: ir.Protocol, lay: Layout) -> dict[int, tuple[Any, ...]]:
 # ---------------------------------------------------------------------- building
 
 
-def encode(proto: ir.Protocol, deadlock: bool | None = None) -> Encoding | Diagnostic:
-    """The Z3 encoding of ``proto`` at its current constants, or the ACC410 diagnostic refusing it."""
+#: Default stand-in capacity of channels declared without one (see :mod:`accord.checker.smt.channels`).
+CHANNEL_BOUND = 4
+
+
+def encode(proto: ir.Protocol, deadlock: bool | None = None, channel_bound: int = CHANNEL_BOUND
+           ) -> Encoding | Diagnostic:
+    """The Z3 encoding of ``proto`` at its current constants, or the ACC410 diagnostic refusing it.
+
+    ``deadlock`` overrides the spec's ``check deadlock``; ``channel_bound`` is how many messages the
+    encoding holds on a channel declared without a capacity (past it, a run is an escape)."""
     try:
-        return _Builder(proto, deadlock).build()
+        return _Builder(proto, deadlock, channel_bound).build()
     except Unsupported as exc:
         return exc.diagnostic
 
 
 class _Builder:
-    def __init__(self, proto: ir.Protocol, deadlock: bool | None):
+    def __init__(self, proto: ir.Protocol, deadlock: bool | None, bound: int):
         _refuse_outside(proto)
         self.proto = proto
         self.lay = Layout.build(proto)
-        self.enc = Encoding(proto, self.lay, _items(proto, self.lay))
-        self.ex = Executor(self.lay, self.enc.items)
+        self.enc = Encoding(proto, self.lay, _items(proto, self.lay), bound)
+        self.ex = Executor(self.lay, self.enc.items, bound)
         self.want_deadlock = deadlock if deadlock is not None else any(
             p.kind is ir.PropKind.DEADLOCK for p in proto.properties)
         self.first: dict[str, list[Any]] = {}
@@ -275,9 +280,10 @@ class _Builder:
             self._step(step, waiting)
         enc.enabled = mk_or(*(b.ok for b in enc.branches))
         enc.any_error = mk_or(*self.raises)
-        enc.escape = mk_or(*self.escapes)
         enc.errors = {n: (self.kinds[n], mk_or(*cs)) for n, cs in self.first.items()}
-        fault_branches(proto, lay, enc.cur, enc.items, self._init_locals, self._add_fault)
+        sink = Sink(self._add_fault, enc.bound)
+        fault_branches(proto, lay, enc.cur, enc.items, self._init_locals, sink)
+        enc.escape = mk_or(*self.escapes, *sink.escapes)
         enc.final = self._final()
         stuck = mk_and(mk_not(enc.enabled), mk_not(enc.any_error))
         enc.deadlock = mk_and(stuck, mk_not(enc.final)) if proto.has_final() else stuck

@@ -20,7 +20,7 @@ from typing import Any
 import z3
 
 from accord import ir
-from accord.checker.smt.values import (FALSE, TRUE, SSet, Unsupported, check_type, const_of, eq, ite, keys_of,
+from accord.checker.smt.values import (FALSE, TRUE, SOpt, SSet, Unsupported, check_type, const_of, eq, ite, keys_of,
                                         lift, mk_and, mk_not, mk_or)
 from accord.ir.types import Inst
 from accord.semantics.layout import Layout
@@ -94,7 +94,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ leaves
     def e_Lit(self, e: ir.Lit, cx: Cx) -> Any:
-        if isinstance(e.type, ir.OptionType) or isinstance(e.type, ir.SeqType):
+        if isinstance(e.type, ir.SeqType):
             check_type(e.type, e.span)
         return lift(e.type, e.value)
 
@@ -132,7 +132,7 @@ class Evaluator:
         return out
 
     def e_Field(self, e: ir.Field, cx: Cx) -> Any:
-        rec = self.ev(e.record, cx)
+        rec = _plain(self.ev(e.record, cx))
         assert isinstance(e.record.type, ir.RecordType)
         return rec[e.record.type.field_index(e.name)]
 
@@ -152,7 +152,10 @@ class Evaluator:
 
     def e_Unary(self, e: ir.Unary, cx: Cx) -> Any:
         x = self.ev(e.operand, cx)
-        return mk_not(x) if e.op == "not" else -x
+        if e.op == "not":
+            return mk_not(x)
+        c = const_of(x)
+        return z3.IntVal(-c) if c is not None else -x
 
     # ------------------------------------------------------------------ operators
     def e_Binary(self, e: ir.Binary, cx: Cx) -> Any:
@@ -179,7 +182,12 @@ class Evaluator:
             return self._set_op(op, a, b)
         if op == "concat":
             raise Unsupported("sequence concatenation", e.span)
+        ca, cb = const_of(a), const_of(b)
+        if ca is not None and cb is not None and not (op in ("/", "%") and cb == 0):
+            return _fold(op, ca, cb)
         if op in ("/", "%"):
+            if cb is not None and cb > 0:  # Z3's div and mod agree with Python's for a positive divisor
+                return a / b if op == "/" else a % b
             cx.error("runtime", e.span, b == 0)
             q = z3.If(b > 0, a / b, (-a) / (-b))  # floor division, as Python's // (Z3's div is Euclidean)
             return q if op == "/" else a - b * q
@@ -338,8 +346,28 @@ class Evaluator:
 _NO = object()
 
 
+def _plain(v: Any) -> Any:
+    """An option used where its value is needed (the explicit semantics does not check this either)."""
+    return v.val if isinstance(v, SOpt) else v
+
+
+def _fold(op: str, a: int, b: int) -> Any:
+    """An arithmetic or comparison operator on two constants, computed here."""
+    r = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a // b, "%": lambda: a % b,
+         "<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
+    return z3.BoolVal(r) if isinstance(r, bool) else z3.IntVal(r)
+
+
 def _concrete(t: ir.Type, v: Any) -> Any:
     """The concrete runtime value of a constant symbolic value of type ``t``, or ``_NO``."""
+    if isinstance(t, ir.OptionType):
+        if not isinstance(v, SOpt):
+            return _concrete(t.inner, v)
+        if z3.is_false(v.some):
+            return None
+        return _concrete(t.inner, v.val) if z3.is_true(v.some) else _NO
+    if isinstance(v, SOpt):
+        return _NO
     if isinstance(v, tuple) and isinstance(t, ir.RecordType):
         parts = [_concrete(ft, x) for (_, ft), x in zip(t.fields, v)]
         return _NO if any(p is _NO for p in parts) else tuple(parts)

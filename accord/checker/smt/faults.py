@@ -20,9 +20,19 @@ from accord.ir.types import Inst, domain
 Add = Callable[[str, Any, dict[int, Any]], None]  # (label, ok, {slot: new value})
 
 
+class Sink:
+    """Where fault transitions go: ``add`` one branch; ``escape`` a transition past a channel bound."""
+
+    def __init__(self, add: Add, bound: int):
+        self.add = add
+        self.bound = bound
+        self.escapes: list[Any] = []
+
+
 def fault_branches(proto: ir.Protocol, lay: Any, cur: list[Any], items: dict[int, tuple[Any, ...]],
-                   init_locals: Callable[[Inst], list[tuple[Any, ...]]], add: Add) -> None:
-    """Call ``add`` once per fault transition enabled from the symbolic state ``cur``."""
+                   init_locals: Callable[[Inst], list[tuple[Any, ...]]], sink: Sink) -> None:
+    """Add one branch to ``sink`` per fault transition enabled from the symbolic state ``cur``."""
+    add = sink.add
     for f, slot in zip(proto.faults, lay.fault_slot):
         budget = cur[slot]
         avail = budget > 0
@@ -61,35 +71,46 @@ def fault_branches(proto: ir.Protocol, lay: Any, cur: list[Any], items: dict[int
             if kind is not ir.FaultKind.CORRUPT:
                 if ch.kind is ir.ChanKind.SET or f.target not in (None, ch.name):
                     continue
-                _lose_dup(kind, ci, chan, items[ci.slot], avail, left, slot, add)
+                _lose_dup(kind, ci, chan, items[ci.slot], avail, left, slot, sink)
             else:
-                _corrupt(proto, f, ci, chan, items[ci.slot], avail, left, slot, add)
+                _corrupt(proto, f, ci, chan, items[ci.slot], avail, left, slot, sink)
 
 
 def _lose_dup(kind: ir.FaultKind, ci: Any, chan: Any, items: tuple[Any, ...], avail: Any, left: Any, slot: int,
-              add: Add) -> None:
+              sink: Sink) -> None:
     cap = ci.channel.capacity
     lose = kind is ir.FaultKind.LOSE
     if isinstance(chan, BagChan):
         for it in items:
             ok = mk_and(avail, chan.has(it))
             if lose:
-                add(f"lose on {ci.label}", ok, {slot: left, ci.slot: chan.take(it)})
+                sink.add(f"lose on {ci.label}", ok, {slot: left, ci.slot: chan.take(it)})
+            elif cap is not None:
+                sink.add(f"duplicate on {ci.label}", mk_and(ok, chan.size() < cap), {slot: left, ci.slot: chan.add(it)})
             else:
-                room = mk_and() if cap is None else chan.size() < cap
-                add(f"duplicate on {ci.label}", mk_and(ok, room), {slot: left, ci.slot: chan.add(it)})
+                sink.add(f"duplicate on {ci.label}", _within(sink, ok, chan.counts[it] >= sink.bound),
+                         {slot: left, ci.slot: chan.add(it)})
         return
     assert isinstance(chan, FifoChan)
     for pos in range(len(chan.slots)):
         ok = mk_and(avail, chan.first_at(pos))
         if lose:
-            add(f"lose on {ci.label}", ok, {slot: left, ci.slot: chan.remove_at(pos)})
+            sink.add(f"lose on {ci.label}", ok, {slot: left, ci.slot: chan.remove_at(pos)})
         else:
-            add(f"duplicate on {ci.label}", mk_and(ok, chan.length < cap), {slot: left, ci.slot: chan.duplicate_at(pos)})
+            full = chan.length >= len(chan.slots)
+            ok = mk_and(ok, mk_not(full)) if cap is not None else _within(sink, ok, full)
+            sink.add(f"duplicate on {ci.label}", ok, {slot: left, ci.slot: chan.duplicate_at(pos)})
+
+
+def _within(sink: Sink, ok: Any, over: Any) -> Any:
+    """``ok`` restricted to staying within the encoding's bound; going past it is an escape."""
+    sink.escapes.append(mk_and(ok, over))
+    return mk_and(ok, mk_not(over))
 
 
 def _corrupt(proto: ir.Protocol, f: ir.Fault, ci: Any, chan: Any, items: tuple[Any, ...], avail: Any, left: Any,
-             slot: int, add: Add) -> None:
+             slot: int, sink: Sink) -> None:
+    add = sink.add
     links = ci.channel.topology is ir.Topology.LINKS
     target_msg, _, target_field = (f.target or "").partition(".")
     for it in items:
@@ -112,7 +133,10 @@ def _corrupt(proto: ir.Protocol, f: ir.Fault, ci: Any, chan: Any, items: tuple[A
                     bits[new_it] = lift(ir.BoolType(), True)
                     add(label, mk_and(avail, chan.has(it)), {slot: left, ci.slot: SetChan(bits)})
                 elif isinstance(chan, BagChan):
-                    add(label, mk_and(avail, chan.has(it)), {slot: left, ci.slot: chan.take(it).add(new_it)})
+                    ok = mk_and(avail, chan.has(it))
+                    if ci.channel.capacity is None:
+                        ok = _within(sink, ok, chan.counts[new_it] >= sink.bound)
+                    add(label, ok, {slot: left, ci.slot: chan.take(it).add(new_it)})
                 else:
                     assert isinstance(chan, FifoChan)
                     for pos in range(len(chan.slots)):

@@ -7,10 +7,11 @@ a statement that blocks (a send to a full ``blocks`` channel, an empty
 ``choose``) narrows the path condition. Errors become events (see
 :mod:`accord.checker.smt.exprs`).
 
-A sent message whose field lies outside the field's declared type cannot be
-stored in the SMT encoding of a channel (the explicit semantics keeps it); such
-a send is recorded in ``Cx.escapes`` and the path stops there, so an engine
-can say it cannot follow the run rather than answer wrongly.
+Two sends cannot be stored in the SMT encoding of a channel although the
+explicit semantics performs them: a message with a field outside the field's
+declared type, and a message past the encoding's bound on a channel without a
+capacity. Such a send is recorded in ``Cx.escapes`` and the path stops there,
+so an engine can say it cannot follow the run rather than answer wrongly.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from accord.semantics.layout import ChanInst, Layout
 
 
 class Executor:
-    """Runs statement blocks over paths. ``items[slot]`` lists what each channel instance can hold."""
+    """Runs statement blocks over paths. ``items[slot]`` lists what each channel instance can hold;
+    ``bound`` is the encoding's limit for channels without a capacity."""
 
-    def __init__(self, lay: Layout, items: dict[int, tuple[Any, ...]]):
+    def __init__(self, lay: Layout, items: dict[int, tuple[Any, ...]], bound: int):
         self.lay = lay
+        self.bound = bound
         self.proto = lay.proto
         self.items = items
         self.ev = Evaluator(lay)
@@ -193,6 +196,11 @@ class Executor:
                 cx.escapes.append(mk_and(cx.pc, escape))
                 cx.pc = mk_and(cx.pc, mk_not(escape))
             old = cx.st[ci.slot]
+            if ch.capacity is None:  # past the encoding's bound for an unbounded channel: cannot follow
+                over = mk_and(cond, old.over(cands, self.bound))
+                if not z3.is_false(over):
+                    cx.escapes.append(mk_and(cx.pc, over))
+                    cx.pc = mk_and(cx.pc, mk_not(over))
             new, full = old.put(cands, ch.capacity)
             cx.st[ci.slot] = ite(cond, new, old)
             full = mk_and(cond, full)

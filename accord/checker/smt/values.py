@@ -8,6 +8,8 @@ role           Int: the instance index
 record         ``tuple`` aligned with the record's fields
 set            :class:`SSet`: one Bool per *concrete* element (a dict)
 map            ``tuple`` aligned with ``domain(key)``
+option         :class:`SOpt`: a Bool "is some" and the inner value (a fixed
+               default when none, so equal options have equal leaves)
 =============  ==========================================================
 
 Sets are keyed by concrete runtime values, so sets of different declared
@@ -16,7 +18,9 @@ quantifier or a ``choose`` over a set runs its body once per concrete element.
 A set stored in a state variable is *coerced* to the keys of its declared type,
 in ``domain()`` order, so every state has the same leaves.
 
-Options and sequences are outside the fragment (:class:`Unsupported`).
+The language converts between ``T`` and ``option T`` implicitly (no IR node):
+:func:`eq`, :func:`ite`, :func:`contains` and :func:`coerce` accept either
+form. Sequences are outside the fragment (:class:`Unsupported`).
 """
 
 from __future__ import annotations
@@ -123,13 +127,34 @@ class SSet:
         return z3.IntVal(0) if not terms else z3.simplify(z3.Sum(*terms)) if len(terms) > 1 else terms[0]
 
 
+@dataclass(eq=False)
+class SOpt:
+    """An option value: ``some`` says whether it holds ``val`` (``val`` is None for an untyped ``none``)."""
+
+    some: Any
+    val: Any
+
+
+def to_opt(v: Any) -> SOpt:
+    return v if isinstance(v, SOpt) else SOpt(TRUE, v)
+
+
+def default(t: ir.Type) -> Any:
+    """The value an absent option holds in a stored state."""
+    if type(t).__name__ == "Unknown":
+        return None
+    return lift(t, domain(t)[0])
+
+
 # ---------------------------------------------------------------- lifting concrete values
 
 
 def check_type(t: ir.Type, span: Span | None = None) -> None:
     """Refuse types outside the fragment (options, sequences, huge sets)."""
     if isinstance(t, ir.OptionType):
-        raise Unsupported(f"option types (`{render_type(t)}`)", span)
+        if type(t.inner).__name__ != "Unknown":
+            check_type(t.inner, span)
+        return
     if isinstance(t, ir.SeqType):
         raise Unsupported(f"sequence types (`{render_type(t)}`)", span)
     if isinstance(t, ir.SetType):
@@ -164,6 +189,10 @@ def lift(t: ir.Type, v: Any) -> Any:
         return SSet(t.elem, {x: TRUE for x in sorted(v, key=sort_key)})
     if isinstance(t, ir.MapType):
         return tuple(lift(t.value, x) for x in v)
+    if isinstance(t, ir.OptionType):
+        if v is None:
+            return SOpt(FALSE, default(t.inner))
+        return SOpt(TRUE, lift(t.inner, v))
     if isinstance(v, bool):
         return z3.BoolVal(v)
     if isinstance(v, int):
@@ -186,6 +215,13 @@ def keys_of(t: ir.Type, span: Span | None = None) -> tuple[Any, ...]:
 
 def eq(a: Any, b: Any) -> Any:
     """Semantic equality of two symbolic values of the same type."""
+    if isinstance(a, SOpt) or isinstance(b, SOpt):
+        a, b = to_opt(a), to_opt(b)
+        if z3.is_false(a.some):
+            return mk_not(b.some)
+        if z3.is_false(b.some):
+            return mk_not(a.some)
+        return mk_and(_beq(a.some, b.some), mk_or(mk_not(a.some), eq(a.val, b.val)))
     if isinstance(a, SSet):
         keys = list(a.bits) + [k for k in b.bits if k not in a.bits]
         return mk_and(*(_beq(a.get(k), b.get(k)) for k in keys))
@@ -219,6 +255,10 @@ def ite(c: Any, a: Any, b: Any) -> Any:
         return a
     if z3.is_false(c):
         return b
+    if isinstance(a, SOpt) or isinstance(b, SOpt):
+        a, b = to_opt(a), to_opt(b)
+        val = b.val if a.val is None else a.val if b.val is None else ite(c, a.val, b.val)
+        return SOpt(ite(c, a.some, b.some), val)
     if isinstance(a, SSet):
         keys = list(a.bits) + [k for k in b.bits if k not in a.bits]
         return SSet(a.elem, {k: ite(c, a.get(k), b.get(k)) for k in keys})
@@ -236,6 +276,12 @@ def ite(c: Any, a: Any, b: Any) -> Any:
 
 def contains(t: ir.Type, v: Any) -> Any:
     """Whether the symbolic value ``v`` is a value of ``t`` (the range check of an assignment)."""
+    if isinstance(t, ir.OptionType):
+        if not isinstance(v, SOpt):
+            return contains(t.inner, v)
+        return mk_or(mk_not(v.some), contains(t.inner, v.val)) if v.val is not None else TRUE
+    if isinstance(v, SOpt):  # an option where a plain value is needed: `none` does not fit
+        return mk_and(v.some, contains(t, v.val)) if v.val is not None else FALSE
     if isinstance(t, ir.IntType):
         c = const_of(v)
         if c is not None:
@@ -253,6 +299,14 @@ def contains(t: ir.Type, v: Any) -> Any:
 
 def coerce(t: ir.Type, v: Any) -> Any:
     """``v`` reshaped to the leaves of a stored value of type ``t`` (sets keyed by ``domain``)."""
+    if isinstance(t, ir.OptionType):
+        o = to_opt(v)
+        dflt = default(t.inner)
+        if o.val is None or z3.is_false(o.some):
+            return SOpt(FALSE, dflt)
+        return SOpt(o.some, ite(o.some, coerce(t.inner, o.val), dflt))
+    if isinstance(v, SOpt):  # unwrapped (the range check has ruled out `none`)
+        return coerce(t, v.val)
     if isinstance(t, ir.SetType):
         return SSet(t.elem, {k: v.get(k) for k in keys_of(t.elem)})
     if isinstance(t, ir.MapType):
@@ -268,12 +322,12 @@ def fresh(t: ir.Type, name: str, out: list[Any]) -> Any:
         return z3.Bool(name)
     if isinstance(t, ir.IntType):
         x = z3.Int(name)
-        out.append(z3.And(x >= t.lo, x <= t.hi))
+        out.extend([x >= t.lo, x <= t.hi])
         return x
     if isinstance(t, (ir.EnumType, ir.RoleType)):
         n = len(t.members) if isinstance(t, ir.EnumType) else t.count
         x = z3.Int(name)
-        out.append(z3.And(x >= 0, x < n))
+        out.extend([x >= 0, x < n])
         return x
     if isinstance(t, ir.RecordType):
         return tuple(fresh(ft, f"{name}.{fn}", out) for fn, ft in t.fields)
@@ -281,6 +335,11 @@ def fresh(t: ir.Type, name: str, out: list[Any]) -> Any:
         return SSet(t.elem, {k: z3.Bool(f"{name}{{{i}}}") for i, k in enumerate(keys_of(t.elem))})
     if isinstance(t, ir.MapType):
         return tuple(fresh(t.value, f"{name}[{i}]", out) for i in range(len(keys_of(t.key))))
+    if isinstance(t, ir.OptionType):
+        some = z3.Bool(f"{name}?")
+        val = fresh(t.inner, f"{name}!", out)
+        out.append(z3.Or(some, eq(val, default(t.inner))))
+        return SOpt(some, val)
     check_type(t)
     raise Unsupported(f"state variables of type `{render_type(t)}`")
 
@@ -301,6 +360,8 @@ def decode(t: ir.Type, v: Any, m: z3.ModelRef) -> Any:
         return frozenset(k for k, b in v.bits.items() if z3.is_true(m.eval(b, model_completion=True)))
     if isinstance(t, ir.MapType):
         return tuple(decode(t.value, x, m) for x in v)
+    if isinstance(t, ir.OptionType):
+        return decode(t.inner, v.val, m) if z3.is_true(m.eval(v.some, model_completion=True)) else None
     raise Unsupported(f"values of type `{render_type(t)}`")
 
 
@@ -308,6 +369,9 @@ def leaves(v: Any) -> Iterable[Any]:
     """The Z3 terms of a stored value, in a fixed order (equal shapes give equal orders)."""
     if isinstance(v, SSet):
         yield from v.bits.values()
+    elif isinstance(v, SOpt):
+        yield v.some
+        yield from leaves(v.val)
     elif isinstance(v, tuple):
         for x in v:
             yield from leaves(x)
