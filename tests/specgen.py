@@ -11,8 +11,9 @@ formatter tests assert that it does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ class Scope:
     role: str | None = None  # "A", "B" or "env"
     handler_sender: bool = False  # `reply` allowed
 
-    def bind(self, name: str, kind: str) -> "Scope":
+    def bind(self, name: str, kind: str) -> Scope:
         return Scope({**self.names, name: kind}, self.assignable, self.in_property, self.role, self.handler_sender)
 
     def of(self, kind: str) -> list[str]:
@@ -541,7 +542,7 @@ def specs(draw: Callable[..., Any]) -> str:
         props.append("check termination" + g.pick(["", " under weak fairness", " under strong fairness"]))
     if g.coin(0.5):
         targets = ["A", "B", *(f"B.{s}" for s in steps["B"]), *(f"A.{s}" for s in steps["A"])]
-        props.append(f"fair {g.pick(['weak', 'strong', 'no'])} {', '.join(sorted(set(g.pick(targets) for _ in range(2))))}")
+        props.append(f"fair {g.pick(['weak', 'strong', 'no'])} {', '.join(sorted({g.pick(targets) for _ in range(2)}))}")
     if g.coin(0.2):
         props.append(f"schedule {g.pick(['rounds', 'interleaving'])}")
     chunks.extend([p] for p in props)

@@ -18,7 +18,7 @@ from accord.dsl.printer import print_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"])
-FENCE = re.compile(r"^```(accord(?:-error)?)[ \t]*([^\n]*)\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```(accord(?:-error)?)[ \t]*([^\n]*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def blocks(kind: str) -> list[tuple[str, str, str]]:
@@ -63,7 +63,7 @@ def test_spec_blocks_lint_and_round_trip(where, info, text):
 
 @pytest.mark.parametrize("where, info, text", ERRORS, ids=[b[0] for b in ERRORS])
 def test_error_blocks_fail(where, info, text):
-    proto, diags = load_text(text, where)
+    _, diags = load_text(text, where)
     codes = [d.code for d in diags if d.is_error]
     assert codes, f"{where}: expected an error"
     if info:

@@ -90,11 +90,12 @@ class _Search:
             self.edges.append([])
         return idx, True
 
-    def violate(self, p: ir.Property | None, kind: str, name: str, message: str, trace: Trace) -> None:
+    def violate(self, p: ir.Property | None, kind: str, name: str, message: str, trace: Trace,
+                span: Any = None) -> None:
         if name in self.results:
             return
         self.results[name] = PropertyResult(name, kind, Verdict.VIOLATED, message, trace,
-                                            p.span if p is not None else None)
+                                            p.span if p is not None else span)
         if self.cfg.stop_at_first:
             self.stopped = True
 
@@ -228,7 +229,8 @@ class _Search:
             kind, "runtime error")
         trace = self.trace_to(idx)
         trace.steps.append(violation_step(self._replayed_error(trace, exc).transition, None))
-        self.violate(None, "assert" if kind == "assert" else kind, f"{name}{where}", f"{name}{where}: {v}", trace)
+        self.violate(None, "assert" if kind == "assert" else kind, f"{name}{where}", f"{name}{where}: {v}", trace,
+                     span=getattr(v, "span", None))
 
     def _replayed_error(self, trace: Trace, exc: StepError) -> StepError:
         """The same violation raised from the trace's concrete last state (under symmetry the stored

@@ -18,12 +18,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from accord.cli import analyze, check, fmt, lint
+    from accord.cli import analyze, check, export, fmt, lint, monitor
 
     cli.add_command(analyze.analyze)
     cli.add_command(check.check)
     cli.add_command(lint.lint)
     cli.add_command(fmt.fmt)
+    cli.add_command(export.export)
+    cli.add_command(monitor.monitor)
 
 
 _register()

@@ -31,4 +31,4 @@ def code_before(line: str) -> str:
     return line if m is None else line[: m.start()]
 
 
-__all__ = ["collect_comments", "code_before"]
+__all__ = ["code_before", "collect_comments"]

@@ -659,7 +659,6 @@ class Lowerer:
 
     # ================================================================== whole-protocol checks
     def check_protocol(self, proto: ir.Protocol) -> None:
-        names = {p.name for p in proto.properties}
         for f in proto.fairness:
             for role, step in f.targets:
                 if step is None:
@@ -670,6 +669,13 @@ class Lowerer:
                     self.diags.append(Diagnostic(
                         "ACC307", f"role `{role}` has no step `{step}` to be fair to", f.span,
                         hint=did_you_mean(step, labels) or "name an action, a handled message, or `timeout`"))
+        if proto.schedule is ir.Schedule.ROUNDS:
+            for ch in proto.channels:
+                if ch.kind is ir.ChanKind.SYNC:
+                    self.diags.append(Diagnostic(
+                        "ACC308", f"channel {ch.src} -> {ch.dst} is `sync`, but under `schedule rounds` messages "
+                        "are delivered after each round, so there is no rendezvous", ch.span,
+                        hint="use a `fifo` or `bag` channel, or `schedule interleaving`"))
         for k in (ir.PropKind.DEADLOCK, ir.PropKind.TERMINATION):
             same = [p for p in proto.properties if p.kind is k]
             if len(same) > 1:
@@ -677,7 +683,6 @@ class Lowerer:
                 self.diags.append(Diagnostic(
                     "ACC204", f"`check {k.value}` appears twice", same[1].span, hint="remove one of them",
                     notes=((f"first declared at line {first.line}", first),) if first else ()))
-        _ = names
 
 
 def _channel_fault_ok(kind: ir.FaultKind, ch: ir.Channel) -> bool:

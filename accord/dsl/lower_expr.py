@@ -60,8 +60,9 @@ def compatible(a: ir.Type, b: ir.Type) -> bool:
             return compatible(a.inner, b.inner)
         return compatible(a.inner, b)
     if isinstance(b, ir.OptionType):
-        # an `option T` where a `T` is needed: unwrapped, and `none` there is a runtime error
-        return compatible(a, b.inner)
+        # an `option T` where a `T` is needed: unwrapped, and `none` there is a runtime error;
+        # but the literal `none` (its inner type still unknown) can never stand for a `T`
+        return not isinstance(b.inner, Unknown) and compatible(a, b.inner)
     if type(a) is not type(b):
         return False
     if isinstance(a, ir.SetType):
@@ -139,6 +140,9 @@ def values_hint(t: ir.Type, what: str) -> str | None:
 
 
 def require(e: ir.Expr, t: ir.Type, what: str, sy: Symbols) -> None:
+    if isinstance(e.type, ir.OptionType) and isinstance(e.type.inner, Unknown) and not isinstance(t, ir.OptionType):
+        raise fail("ACC210", f"{what} must be {render_type(t)}; `none` is a value only of `option` types", e.span,
+                   f"declare the type as `option {render_type(t)}`, or use a value of {render_type(t)}")
     if not compatible(t, e.type):
         raise fail("ACC210", f"{what} must be {render_type(t)}, found {shown(e.type)}",
                    e.span, values_hint(t, "it"))
@@ -602,6 +606,9 @@ class ExprLowerer:
         for e in elems:
             t = join(t, e.type)
         mx = expected.max if isinstance(expected, ir.SeqType) else len(elems)
+        if len(elems) > mx:
+            raise fail("ACC238", f"this sequence has {len(elems)} elements; {render_type(expected)} holds at most "
+                       f"{mx}", span_of(node, self.sy), f"remove elements, or raise the bound (`max {len(elems)}`)")
         return ir.SeqLit(tuple(elems), ir.SeqType(t, mx), span_of(node, self.sy))
 
     def e_all_of(self, node: Tree, ctx: Ctx, expected: ir.Type | None) -> ir.Expr:

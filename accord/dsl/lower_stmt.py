@@ -237,6 +237,9 @@ def pattern(sy: Symbols, ex: ExprLowerer, node: Any, ftype: ir.Type, ctx: Ctx) -
         name = str(node.children[0])
         if name == "_":
             return ir.Pattern("wild", None, None, span)
+        if isinstance(ftype, ir.EnumType) and name in ftype.members:
+            # the field's own enum wins over any variable of the same name
+            return ir.Pattern("lit", None, ir.Lit(name, ftype, span), span)
         if name in sy.enum_members or name in sy.consts or (name in sy.roles and not sy.roles[name].indexed):
             lit = ex.expr(Tree("name", [node.children[0]], node.meta), ctx, ftype)
             _check_pattern_literal(lit, ftype, span)

@@ -336,4 +336,4 @@ def _bare_domain(e: ir.Expr, shadowed: frozenset[str]) -> str | None:
     return None
 
 
-__all__ = ["ExprPrinter", "bound_names", "type_name", "wrap", "strip_marks", "deeper", "MARK", "IMPLIES", "SUM", "POSTFIX"]
+__all__ = ["IMPLIES", "MARK", "POSTFIX", "SUM", "ExprPrinter", "bound_names", "deeper", "strip_marks", "type_name", "wrap"]

@@ -32,7 +32,7 @@ class _Anchor:
     obj: Any
     start: int | None
     end: int | None
-    children: list["_Anchor"] = field(default_factory=list)
+    children: list[_Anchor] = field(default_factory=list)
     container: bool = False
     depth: int = 0
 
@@ -130,7 +130,7 @@ class CommentLayout:
             return None
         return sp.line, sp.end_line
 
-    def _fault_group_lines(self, g: "CommentLayout.FaultGroup") -> tuple[int, int] | None:
+    def _fault_group_lines(self, g: CommentLayout.FaultGroup) -> tuple[int, int] | None:
         first, last = g.faults[0].span, g.faults[-1].span
         if first is None or last is None:
             return None
@@ -202,9 +202,9 @@ class CommentLayout:
             if inner is None:
                 break
             block = inner
-        after = [c for c in block.children if c.start is not None and c.start > line]
+        after = [(c.start, i, c) for i, c in enumerate(block.children) if c.start is not None and c.start > line]
         if after:
-            self._before.setdefault(id(min(after, key=lambda c: c.start).obj), []).append((line, text))
+            self._before.setdefault(id(min(after)[2].obj), []).append((line, text))
         else:
             self._trailing.setdefault(id(block.obj), []).append((line, text))
 
@@ -245,7 +245,7 @@ class CommentLayout:
 
     def blank_before_trailing(self, container: Any) -> bool:
         trailing = self._trailing.get(id(container))
-        return bool(trailing) and self._blank_above(trailing[0][0])
+        return trailing is not None and self._blank_above(trailing[0][0])
 
 
 __all__ = ["CommentLayout"]

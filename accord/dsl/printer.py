@@ -8,7 +8,8 @@ Contract (tested in ``tests/test_fmt.py``):
 * every comment survives. An own-line comment is printed before the
   declaration, role item or statement that followed it in the source (or at the
   end of its block); a comment after code stays at the end of the first line of
-  the item that starts on that line (or of the closing ``}`` it follows).
+  the item written on that line (or of the closing ``}`` it follows). See
+  :mod:`accord.dsl.print_layout` for the exact rules.
 
 Canonical form: declarations in source order; in a role, variables, then steps,
 then ``final``; one statement per line, 2-space indentation; constants, type
@@ -21,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from accord import ir
-from accord.dsl.print_layout import CommentLayout as Layout
 from accord.dsl.print_expr import IMPLIES, MARK, SUM, ExprPrinter, bound_names, deeper, wrap
+from accord.dsl.print_layout import CommentLayout as Layout
 
 INDENT = "  "
 #: Lines longer than this are broken before `and`, `or` and `=>` where possible.
@@ -96,7 +97,9 @@ class _Printer:
             return self.braced("faults", list(obj.faults), indent, obj)
         if isinstance(obj, Layout.Final):
             r = obj.role
-            return [indent + ("final always" if r.final_always else f"final when {self.ex.expr(r.final)}")]
+            if r.final_always or r.final is None:
+                return [indent + "final always"]
+            return [indent + f"final when {self.ex.expr(r.final)}"]
         if isinstance(obj, ir.Stmt):
             return self.stmt(obj, indent)
         return [indent + self.decl(obj)]

@@ -69,10 +69,28 @@ def fail(code: str, message: str, span: Span | None, hint: str | None = None,
 
 def unknown(kind: str, name: str, span: Span | None, candidates: list[str]) -> SpecError:
     """ACC201 with a "did you mean" hint, or the list of known names when there are few and none is close."""
-    hint = did_you_mean(name, candidates)
+    hint = _FOREIGN.get(name) if kind in ("name", "type") else None
+    hint = hint or did_you_mean(name, candidates)
     known = sorted({c for c in candidates if c != name})
     if hint is None and 0 < len(known) <= 8:
         hint = "known here: " + ", ".join(f"`{c}`" for c in known)
-    elif hint is None and not known:
-        hint = f"no {kind} is declared"
+    elif hint is None:
+        hint = _DECLARE.get(kind, "declare it first").format(name=name)
     return fail("ACC201", f"unknown {kind}: `{name}`", span, hint)
+
+
+#: Words from other languages, with what accord writes instead.
+_FOREIGN = {
+    **{w: "accord writes `true` and `false`" for w in ("True", "False", "TRUE", "FALSE")},
+    **{w: "accord writes `none` (a value of an `option T` type)" for w in ("null", "nil", "None", "NULL", "Nothing")},
+    **{w: "accord numbers are bounded: write a range such as `0..10`, or declare `type Count = 0..N`"
+       for w in ("int", "integer", "Int", "nat", "Nat", "number", "uint", "float", "real")},
+    **{w: "accord has no strings: name the values with an `enum`" for w in ("string", "str", "String", "text")},
+    **{w: "write `set of T`, `seq of T max K` or `map K -> V`" for w in ("list", "List", "array", "dict", "Set", "Map")},
+}
+_DECLARE = {
+    "name": "declare it first, e.g. `const {name} = …` or `var {name}: … = …`",
+    "type": "declare it with `type {name} = …` or `enum {name} {{ … }}`",
+    "role": "declare it with `role {name} {{ … }}`",
+    "message": "declare it with `message {name}(…)`",
+}

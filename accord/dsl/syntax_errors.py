@@ -86,10 +86,12 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "property p: x == 1",
         P + "property p: x == 1 ~> y",
     ],
-    ("ACC118", "a condition is missing after `when`", "write `when <condition>` before the `{`"): [
+    ("ACC118", "a condition is missing after `when`", "write `when <condition>`"): [
         P + "role A { action a when { skip } }",
         P + "var x: bool = true\naction a when { x := false }",
         P + "role A { on M when { skip } }",
+        P + "role A { final when }",
+        P + "role A { final when\n action a { skip } }",
     ],
     ("ACC119", "unbalanced braces: a block or role is not closed", "check that every `{` has its `}`"): [
         P + "role A { action a { skip }",
@@ -133,6 +135,8 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "const N = 1 +\nconst M = 2",
         P + "var x: bool = true\ninvariant i: x and\ninvariant j: x",
         P + "var x: bool = true\naction a when x and { skip }",
+        P + "var x: 0..3 = 0\ninvariant i: x in {1, 2",
+        P + "var x: 0..3 = 0\ninvariant i: x in {1, 2\nconst N = 1",
     ],
     ("ACC124", "a parameter is written `name in Domain`", "write e.g. `action assign(t in Task)`"): [
         P + "role A { action a(t: Task) { skip } }",
@@ -157,6 +161,10 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "function f() {}",
         P + "protocol Q",
         P + "rol Worker { }",
+        P + "var x: bool = true\nfunction f() {}",
+        P + "role A { }\nroel B { }",
+        P + "const N = 3\nprocedure p {}",
+        P + "const N = 3 + 1\nfunction f() {}",
     ],
     ("ACC128", "accord writes logic with words: `and`, `or`, `not`",
      "write `a and b`, `a or b`, `not a` (`!=` is still inequality)"): [
@@ -235,6 +243,40 @@ EXAMPLES: dict[Label, list[str]] = {
         P + "var x: 0..3 = 0\ninvariant i: x in 0..3",
         P + "var x: 0..3 = 0\naction a { choose y in 0..3 { x := y } }",
     ],
+    ("ACC142", "`protocol` needs a name: `protocol MyProtocol`", "name the protocol on the first line"): [
+        "protocol\nrole A {}",
+        "protocol\nconst N = 3",
+        "protocol\nmessage M",
+    ],
+    ("ACC143", "an enum needs at least one member", "write e.g. `enum Phase { idle, busy }`"): [
+        P + "enum E {}",
+        P + "enum E { }\nconst N = 1",
+    ],
+    ("ACC144", "fairness is written `check termination under weak fairness`",
+     "write `under weak fairness` or `under strong fairness`"): [
+        P + "check termination under weak",
+        P + "check termination under strong\nconst N = 1",
+        P + "check termination under fairness",
+        P + "check termination weak fairness",
+    ],
+    ("ACC145", "accord has no `++`, `--` or `+=`: assignment is written `x := x + 1`", "write `x := x + 1`"): [
+        _STMT + "x++ } }",
+        _STMT + "x += 1 } }",
+        _STMT + "x -= 1 } }",
+        _STMT + "x-- } }",
+        P + "var x: 0..3 = 0\naction a { x++ }",
+    ],
+    ("ACC146", "steps are atomic: accord has no loops (`while`) or early exits (`return`, `break`)",
+     "an action runs again whenever its guard holds; iterate a finite set with `for x in S { … }`; "
+     "skip statements with `if`"): [
+        _STMT + "while x < 3 { x := x + 1 } } }",
+        _STMT + "return } }",
+        _STMT + "if x > 0 { break } } }",
+    ],
+    ("ACC148", "accord writes a conditional value as `if c then a else b`", "write `if c then a else b`"): [
+        P + "var x: 0..3 = 0\ninvariant i: x == (x > 0 ? 1 : 0)",
+        _STMT + "x := x > 0 ? 1 : 0 } }",
+    ],
     ("ACC140", "a field is written `name: Type`", "write e.g. `record { term: 0..3, ok: bool }`"): [
         P + "type R = record { a bool }",
         P + "message M(a bool)",
@@ -253,6 +295,7 @@ UNICODE_OPERATORS = {
 }
 _QUOTES = "\"'`“”‘’«»„"
 _ELIF = ("elif", "elsif", "elseif")
+_LOOPS = ("while", "loop", "until", "do", "return", "break", "continue", "goto")
 #: Terminals that begin a statement or a declaration: where they are expected, an unexpected keyword is misplaced
 #: rather than a keyword standing in for a name.
 _STARTERS = {"SEND", "BROADCAST", "REPLY", "CHOOSE", "FOR", "ASSERT", "LET", "SKIP", "CONST", "TYPE", "ENUM",
@@ -283,19 +326,22 @@ def explain(exc: UnexpectedInput, parse: Callable[[str], Any], text: str,
 
     ``parse`` is the parse function that raised ``exc`` (the examples are parsed with it too).
     """
-    if isinstance(exc, UnexpectedCharacters):
-        found = _explain_character(exc, text)
-    else:
-        found = _explain_token(exc, text, reserved)
+    found = _explain_rules(exc, text, reserved)
     if found is not None:
         return found
-    label = match_example(exc, parse)
+    label = match_example(exc, parse, reserved)
     if label is None:
         return Explanation("ACC100", None)
     code, message, hint = label
     if code == "ACC127" and isinstance(exc, UnexpectedToken):
         hint = did_you_mean(str(exc.token), _DECL_WORDS + ("action",)) or hint
     return Explanation(code, message, hint)
+
+
+def _explain_rules(exc: UnexpectedInput, text: str, reserved: frozenset[str]) -> Explanation | None:
+    if isinstance(exc, UnexpectedCharacters):
+        return _explain_character(exc, text)
+    return _explain_token(exc, text, reserved)
 
 
 def _label(code: str, hint: str | None = None, start: int | None = None, end: int | None = None,
@@ -315,6 +361,8 @@ def _explain_character(exc: UnexpectedCharacters, text: str) -> Explanation | No
                       "`{e for x in S if c}` for a set comprehension", pos, pos + 1)
     if ch == "!":
         return _label("ACC128", "write `not a`; `!=` is inequality", pos, pos + 1)
+    if ch == "?":
+        return _label("ACC148", None, pos, pos + 1)
     if ch in _QUOTES:
         end = pos + 1
         while end < len(text) and text[end] not in _QUOTES and text[end] != "\n":
@@ -365,6 +413,13 @@ def _explain_token(exc: UnexpectedInput, text: str, reserved: frozenset[str]) ->
     # `if a { } elif b { }`: `elif` was read as the start of an assignment
     if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _ELIF:
         return _label("ACC138", None, prev.start_pos, prev.end_pos)
+    # `while c { … }`, `return`, `break`: read as the start of an assignment
+    if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _LOOPS and "__ANON_2" in expected:
+        return _label("ACC146", None, prev.start_pos, prev.end_pos)
+    # `protocol` followed by a declaration keyword: the name is missing
+    if len(stack) == 2 and isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS + ("action",):
+        return _label("ACC142", "add the name after `protocol`, e.g. `protocol MyProtocol`", prev.start_pos, prev.end_pos,
+                      f"`{prev}` where the name should be")
     # `var y: …` inside a step: `var` was read as a name
     if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS and "__ANON_2" in expected:
         return _label("ACC139", None, prev.start_pos, prev.end_pos)
@@ -409,19 +464,23 @@ def _fingerprint(exc: UnexpectedInput, text: str | None = None) -> _Fingerprint:
 
 
 @lru_cache(maxsize=4)
-def _example_prints(parse: Callable[[str], Any]) -> tuple[tuple[Label, _Fingerprint], ...]:
-    """Parse every example once; an example that parses cleanly contributes nothing."""
+def _example_prints(parse: Callable[[str], Any], reserved: frozenset[str]
+                    ) -> tuple[tuple[Label, _Fingerprint], ...]:
+    """Parse every example once. An example that parses cleanly, or that a rule explains, contributes
+    nothing: a rule's examples would otherwise lend its message to unrelated errors in the same context."""
     out = []
     for label, examples in EXAMPLES.items():
         for ex in examples:
             try:
                 parse(ex)
             except UnexpectedInput as e:
-                out.append((label, _fingerprint(e)))
+                if _explain_rules(e, ex, reserved) is None:
+                    out.append((label, _fingerprint(e)))
     return tuple(out)
 
 
-def match_example(exc: UnexpectedInput, parse: Callable[[str], Any]) -> Label | None:
+def match_example(exc: UnexpectedInput, parse: Callable[[str], Any],
+                  reserved: frozenset[str] = frozenset()) -> Label | None:
     """The label of the example that failed in the same context on the same kind of token.
 
     Same accepted-token set and same token kind are required; among those, an
@@ -429,7 +488,7 @@ def match_example(exc: UnexpectedInput, parse: Callable[[str], Any]) -> Label | 
     """
     me = _fingerprint(exc)
     best: tuple[int, Label] | None = None
-    for label, fp in _example_prints(parse):
+    for label, fp in _example_prints(parse, reserved):
         if fp.accepts != me.accepts or fp.kind != me.kind:
             continue
         score = (fp.state == me.state) * 2 + (fp.value == me.value)

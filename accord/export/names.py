@@ -26,7 +26,7 @@ AGENT_ATTRS = frozenset({
     "run", "_commands",
 })
 
-_SAFE_DOC = re.compile(r"^[A-Za-z0-9_ .,:;{}\[\]()<>=+\-*/%&|>!]*$")
+_SAFE_DOC = re.compile(r"^[A-Za-z0-9_ .,:;{}\[\]()<>=+\-*/%&|>!#]*$")
 
 
 def check_identifier(name: str) -> str:

@@ -22,7 +22,13 @@ from accord.semantics.model import Model
 
 def collect(proto: ir.Protocol, max_states: int = 200_000, max_seconds: float = 60.0) -> tuple[list[dict[str, Any]],
                                                                                                 bool]:
-    """Every trace the checker gives for ``proto``, and whether every safety property holds (and no deadlock)."""
+    """Every trace the checker gives for ``proto``, and whether every safety property holds (and no deadlock).
+
+    A trace's ``expect`` is what a team replaying it must end in: ``violation`` if a step
+    raises or a state breaks an invariant or agreement property (the monitor stops the
+    team there), else ``stuck`` if no step is enabled at the end and the team is not
+    final, else ``ok``.
+    """
     result = check(proto, Config(stop_at_first=False, max_states=max_states, max_seconds=max_seconds))
     model = Model(proto)
     out = []
@@ -37,7 +43,11 @@ def collect(proto: ir.Protocol, max_states: int = 200_000, max_seconds: float = 
 def trace_json(model: Model, pr: PropertyResult, trace: Trace) -> dict[str, Any]:
     lay = model.layout
     steps = []
-    ends_in_violation = False
+    props = [model.compile_property_expr(p.expr) for p in model.proto.properties
+             if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT) and p.expr is not None]
+    expect = ""
+    if not all(f(trace.steps[0].state) for f in props):
+        expect = "violation"
     for step in trace.steps[1:]:
         tr = step.transition
         rec: dict[str, Any] = {"kind": "fault" if tr.kind == "fault" else "step", "label": tr.label,
@@ -56,16 +66,13 @@ def trace_json(model: Model, pr: PropertyResult, trace: Trace) -> dict[str, Any]
             if tr.detail and tr.detail.startswith("early"):
                 rec["early"] = True
         rec["state"] = lay.describe(step.state) if step.state is not None else None
-        ends_in_violation = step.state is None
         steps.append(rec)
-    if pr.verdict is Verdict.HOLDS or pr.kind in ("termination", "leads_to"):
-        expect = "ok"
-    elif pr.kind == "deadlock":
-        expect = "stuck"
-    else:
-        expect = "violation"
-    if ends_in_violation:
-        expect = "violation"
+        if not expect and (step.state is None or not all(f(step.state) for f in props)):
+            expect = "violation"  # the step raised, or its state breaks an invariant: the monitor stops here
+    if not expect:
+        last = trace.steps[-1].state
+        stuck = not model.protocol_successors(last, errors=[]) and not (model.has_final and model.is_final(last))
+        expect = "stuck" if stuck else "ok"
     return {"property": pr.name, "kind": pr.kind, "verdict": pr.verdict.value, "expect": expect,
             "initial": lay.describe(trace.steps[0].state), "steps": steps}
 
