@@ -133,6 +133,8 @@ class Gen:
             return f"{e(INT, sc, d)} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {e(INT, sc, d)}"
         if form == "eq":
             kind = self.pick([COLOR, BOOL, SET_T, PAIR, OPT, INST_B, SEQ])
+            if kind == SEQ and not sc.of(SEQ):
+                kind = COLOR  # a literal on the left would bound the right side's length (ACC238)
             first = self.pick(sc.of(kind) or self._leaves(kind, sc))
             return f"{first} {self.pick(['==', '!='])} {self.atomic(kind, sc, d)}"
         if form == "member":
@@ -543,8 +545,8 @@ def specs(draw: Callable[..., Any]) -> str:
     if g.coin(0.5):
         targets = ["A", "B", *(f"B.{s}" for s in steps["B"]), *(f"A.{s}" for s in steps["A"])]
         props.append(f"fair {g.pick(['weak', 'strong', 'no'])} {', '.join(sorted({g.pick(targets) for _ in range(2)}))}")
-    if g.coin(0.2):
-        props.append(f"schedule {g.pick(['rounds', 'interleaving'])}")
+    if g.coin(0.2):  # rounds have no rendezvous (ACC308)
+        props.append(f"schedule {g.pick(['interleaving'] if 'sync' in chan_kinds.values() else ['rounds', 'interleaving'])}")
     chunks.extend([p] for p in props)
 
     order = draw(st.permutations(range(len(chunks))))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from accord.analysis import analyze
@@ -157,3 +159,31 @@ def test_preassigned_task_graph_makespan_by_hand():
     assert proto is not None
     g = task_graph(proto, "DEPS")
     assert [g.ideal(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]
+
+
+def _sweep(name: str, values: list[int]):
+    from pathlib import Path
+
+    from accord.analysis.sweep import sweep
+
+    path = str(Path(__file__).parent / "corpus" / "analysis" / name)
+    sw, diags = sweep(path, "AGENTS", values, {}, 200_000)
+    assert sw is not None, diags
+    return sw
+
+
+def test_docs_preassigned_sweep():
+    sw = _sweep("preassigned_6.accord", [1, 2, 3])
+    assert [(a.states, a.steps.low, a.steps.high) for a in sw.rows] == [(48, 6, 6), (15, 4, 4), (8, 3, 3)]
+    assert [sum(a.idle.values()) for a in sw.rows] == [0, 2, 3]
+
+
+def test_docs_selfclaim_sweep():
+    sw = _sweep("selfclaim_6.accord", [1, 2])
+    assert [(a.states, a.steps.low, a.steps.high) for a in sw.rows] == [(176, 12, 12), (3969, 6, 12)]
+
+
+@pytest.mark.slow
+def test_docs_selfclaim_sweep_three_agents():
+    sw = _sweep("selfclaim_6.accord", [3])
+    assert (sw.rows[0].states, sw.rows[0].steps.low, sw.rows[0].steps.high) == (47200, 4, 12)

@@ -303,9 +303,48 @@ def test_sync_channels_are_refused_under_rounds() -> None:
     role A { var s: bool = false  action go when not s { send M to B  s := true } }
     role B { on M { skip } }
     """
+    from accord.dsl import load_text
+
+    proto, diags = load_text(text)
+    assert proto is None
+    assert [(d.code, d.span.line, d.span.column) for d in diags if d.is_error] == [("ACC308", 5, 5)]
+
+
+def test_map_entries_merge_one_by_one() -> None:
+    # Two agents claim different entries of one board in the same round: both claims stand.
+    # When both claim the same entry, `last_writer` gives one round per winner.
+    # Board starts [none, none]; round 1: A0 and A1 each claim an entry they choose (0 or 1):
+    # different entries -> [A0, A1] or [A1, A0]; same entry e -> [w, none] / [none, w] for w in {A0, A1}.
+    text = """
+    protocol Board
+    schedule rounds
+    type Slot = 0..1
+    var owner: map Slot -> option Agent = [t -> none] merge last_writer
+    role Agent[2] {
+      var done: bool = false
+      action claim(t in Slot) when not done and owner[t] == none { owner[t] := self  done := true }
+    }
+    """
     res = run(text)
-    err = res.results[0]
-    assert err.kind == "runtime" and "cannot be used under `schedule rounds`" in err.message
+    # initial + [A0,A1], [A1,A0], [A0,none], [A1,none], [none,A0], [none,A1] = 7 states, depth 2
+    assert (res.stats.distinct, res.stats.depth) == (7, 2)
+
+
+def test_map_entry_written_twice_without_merge_is_a_concurrent_write() -> None:
+    text = """
+    protocol Board
+    schedule rounds
+    type Slot = 0..1
+    var owner: map Slot -> option Agent = [t -> none]
+    role Agent[2] {
+      var done: bool = false
+      action claim(t in Slot) when not done and owner[t] == none { owner[t] := self  done := true }
+    }
+    """
+    res = run(text)
+    err = res.first_violation
+    assert err is not None and err.kind == "concurrent write"
+    assert "entry 0 of `owner`" in err.message and err.trace is not None and err.trace.length == 1
 
 
 def test_an_agent_whose_send_cannot_fit_sits_out() -> None:

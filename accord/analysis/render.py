@@ -65,12 +65,16 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
 def sweep_text(sw: Sweep) -> str:
     unit = sw.rows[0].unit if sw.rows else "steps"
     cost_names = sorted({k for a in sw.rows for k in a.costs})
-    head = [sw.name, "states", f"best {unit}", f"worst {unit}", "speedup", "messages"] + cost_names
+    head = [sw.name, "states", f"best {unit}", f"worst {unit}", "speedup", "idle", "messages"] + cost_names
     rows = []
     for i, (v, a) in enumerate(zip(sw.values, sw.rows)):
         sp = sw.speedup(i)
+        if a.error:
+            rows.append([str(v), f"> {a.states:,}", "too large", "too large", "-", "-", "-"] + ["-" for _ in cost_names])
+            continue
         rows.append([str(v), f"{a.states:,}", _n(a.steps.low), _n(a.steps.high) if a.bounded else "unbounded",
-                     "-" if sp is None else f"{sp:.2f}x", _n(a.messages.high if a.bounded else a.messages.low)]
+                     "-" if sp is None else f"{sp:.2f}x", str(sum(a.idle.values())),
+                     _n(a.messages.high if a.bounded else a.messages.low)]
                     + [_n(a.costs[c].high if c in a.costs and a.bounded else None) for c in cost_names])
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",

@@ -157,7 +157,8 @@ def require_in_range(e: ir.Expr, t: ir.Type, what: str) -> None:
         return
     if et.hi < t.lo or et.lo > t.hi:
         value = f"{et.lo}" if et.lo == et.hi else f"between {et.lo} and {et.hi}"
-        raise fail("ACC238", f"{what} is {value}, outside {render_type(t)}", e.span,
+        where = f"{t.alias} ({t.lo}..{t.hi})" if t.alias else render_type(t)
+        raise fail("ACC238", f"{what} is {value}, outside {where}", e.span,
                    f"use a value in {t.lo}..{t.hi}, or widen the type")
 
 
@@ -459,6 +460,7 @@ class ExprLowerer:
             key = self.expr(key_node, ctx, bt.key)
             if not compatible(bt.key, key.type):
                 raise fail("ACC210", f"the key must be {render_type(bt.key)}, found {render_type(key.type)}", key.span)
+            require_in_range(key, bt.key, "the key")
             return ir.Index(base, key, bt.value, span)
         if isinstance(bt, ir.SeqType):
             key = self.expr(key_node, ctx)

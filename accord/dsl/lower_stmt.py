@@ -100,6 +100,7 @@ class StmtLowerer:
                 if isinstance(t, ir.MapType):
                     key = self.ex.expr(step, ctx, t.key)
                     require(key, t.key, "the key", self.sy)
+                    require_in_range(key, t.key, "the key")
                     t = t.value
                 elif isinstance(t, ir.SeqType):
                     key = self.ex.expr(step, ctx)

@@ -86,7 +86,8 @@ _FOREIGN = {
     **{w: "accord numbers are bounded: write a range such as `0..10`, or declare `type Count = 0..N`"
        for w in ("int", "integer", "Int", "nat", "Nat", "number", "uint", "float", "real")},
     **{w: "accord has no strings: name the values with an `enum`" for w in ("string", "str", "String", "text")},
-    **{w: "write `set of T`, `seq of T max K` or `map K -> V`" for w in ("list", "List", "array", "dict", "Set", "Map")},
+    **{w: "write `set of T`, `seq of T max K` or `map K -> V`"
+       for w in ("list", "List", "array", "dict", "Set", "Map")},
 }
 _DECLARE = {
     "name": "declare it first, e.g. `const {name} = …` or `var {name}: … = …`",

@@ -418,8 +418,8 @@ def _explain_token(exc: UnexpectedInput, text: str, reserved: frozenset[str]) ->
         return _label("ACC146", None, prev.start_pos, prev.end_pos)
     # `protocol` followed by a declaration keyword: the name is missing
     if len(stack) == 2 and isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS + ("action",):
-        return _label("ACC142", "add the name after `protocol`, e.g. `protocol MyProtocol`", prev.start_pos, prev.end_pos,
-                      f"`{prev}` where the name should be")
+        return _label("ACC142", "add the name after `protocol`, e.g. `protocol MyProtocol`", prev.start_pos,
+                      prev.end_pos, f"`{prev}` where the name should be")
     # `var y: …` inside a step: `var` was read as a name
     if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS and "__ANON_2" in expected:
         return _label("ACC139", None, prev.start_pos, prev.end_pos)

@@ -243,11 +243,16 @@ def _idempotent_messages(proto: ir.Protocol) -> set[str]:
     return out
 
 
-def _isort_key(name: str) -> tuple[int, str]:
+def _isort_key(name: str) -> tuple[int, str, str]:
     """Ruff's isort-style order for ``__all__``: CONSTANTS, then Classes, then the rest."""
-    if name.isupper() or (name.upper() == name and "_" in name):
-        return (0, name)
-    return (1, name) if name[:1].isupper() else (2, name)
+    if name.upper() == name and any(c.isalpha() for c in name):
+        return (0, name.lower(), name)
+    return (1 if name[:1].isupper() else 2, name.lower(), name)
+
+
+def _all_key(name: str) -> tuple[int, str]:
+    """Ruff's order for ``__all__`` (RUF022): like imports, but case-sensitive within a group."""
+    return (_isort_key(name)[0], name)
 
 
 def _env() -> jinja2.Environment:
@@ -284,18 +289,28 @@ def export_python(proto: ir.Protocol, spec_text: str, consts: dict[str, int | bo
                          [a for r in roles for mt in r.methods for _, _, a in mt.params])
     msg_words = set(re.findall(r"\w+", msg_anns))
     role_words = set(re.findall(r"\w+", role_anns))
-    typing = {"ClassVar"} | ({"Literal"} if b.enums else set()) | ({"Any", "Mapping"} & msg_words)
+    typing = ({"ClassVar"} if msgs else set()) | ({"Literal"} if b.enums else set()) | ({"Any"} & msg_words)
+    if any(mt.kind == "handler" for r in roles for mt in r.methods):
+        role_words.add("Inst")
+    std = []
+    if "Mapping" in msg_words:
+        std.append("from collections.abc import Mapping")
+    if msgs:
+        std.append("from dataclasses import dataclass")
+    if typing:
+        std.append(f"from typing import {', '.join(sorted(typing))}")
     ctx.update({
-        "msg_anns": msg_words, "role_anns": role_words, "msg_typing": ", ".join(sorted(typing)),
+        "msg_std": std, "msg_anns": msg_words, "role_anns": role_words, "msg_typing": ", ".join(sorted(typing)),
         "msg_bases": ", ".join(sorted({m.base for m in msgs} | {"MessageBase"})),
-        "role_enums": [alias for alias, _ in b.enums.values() if alias in role_words],
+        "role_imports": sorted({mt.message for r in roles for mt in r.methods if mt.kind == "handler"}
+                               | {alias for alias, _ in b.enums.values() if alias in role_words}, key=_isort_key),
     })
     msg_names = [alias for alias, _ in b.enums.values()] + [m.py for m in msgs]
     role_names = [n for r in roles for n in (r.py, r.state)]
     fixed = ["CONSTS", "DECIDE_POINTS", "MESSAGES", "PROTOCOL", "ROLES", "SPEC_SHA256", "VERIFIED_SAFE", "load_spec",
              "make_agents", "make_team", "random_run", "replay"]
-    ctx.update({"msg_names": sorted(msg_names), "role_names": sorted(role_names),
-                "all_names": sorted(set(fixed + msg_names + role_names), key=_isort_key)})
+    ctx.update({"msg_names": sorted(msg_names, key=_isort_key), "role_names": sorted(role_names, key=_isort_key),
+                "all_names": sorted(set(fixed + msg_names + role_names), key=_all_key)})
     env = _env()
 
     def render(name: str) -> str:

@@ -33,7 +33,10 @@ A protocol step of the rounds schedule is a *round*. From a state ``S``:
      equals the plain union of the new values when writers only add;
      ``merge last_writer``: the value of one writer wins, a separate round for
      each distinct value; ``conflict``, or no ``merge`` declared: the round
-     is a safety violation, reported as ``concurrent write`` with its trace;
+     is a safety violation, reported as ``concurrent write`` with its trace.
+     A map merges entry by entry (an entry counts as written when its value
+     changes): writers of different entries never collide, and the rule above
+     applies to each entry written by several agents (a shared task board);
    * received messages leave their channels (``set`` pools keep them);
    * then the messages sent in the round enter their channels, in agent order
      (roles in declaration order, instances by index, each agent's sends in
@@ -302,7 +305,9 @@ def _shared(model: "Model", st: "State", new: list[Any], chosen: list[_Option]) 
         if not writers:
             continue
         values = [o.env.st[slot] for o in writers]
-        if len(writers) == 1:
+        if len(writers) > 1 and isinstance(v.type, ir.MapType):
+            picks = _merge_map(v, st[slot], values, writers, lay)
+        elif len(writers) == 1:
             picks = values
         elif v.merge is ir.MergeKind.UNION:
             old = st[slot]
@@ -324,6 +329,32 @@ def _shared(model: "Model", st: "State", new: list[Any], chosen: list[_Option]) 
                 nxt.append(c)
         variants = nxt
     return variants
+
+
+def _merge_map(v: ir.VarDecl, old: tuple[Any, ...], values: list[Any], writers: list[Any], lay: Any
+               ) -> list[tuple[Any, ...]]:
+    """Maps merge entry by entry: an entry changed by one writer takes its value; an entry changed by
+    several follows the declaration (``last_writer``: one round per distinct value; ``conflict`` or no
+    ``merge``: a concurrent write). Writers that change different entries never collide."""
+    per_key: list[list[Any]] = []
+    for k, before in enumerate(old):
+        changed = [(o, x[k]) for o, x in zip(writers, values) if x[k] != before]
+        distinct = list(dict.fromkeys(val for _, val in changed))
+        if len(changed) > 1 and v.merge is not ir.MergeKind.LAST_WRITER:
+            if v.merge is ir.MergeKind.UNION and all(isinstance(val, frozenset) for val in distinct):
+                added = frozenset().union(*(val - before for val in distinct))
+                removed = frozenset().union(*(before - val for val in distinct))
+                per_key.append([(before - removed) | added])
+                continue
+            who = " and ".join(_name(lay, o.inst) for o, _ in changed)
+            how = "declared `conflict`" if v.merge is ir.MergeKind.CONFLICT else "no `merge` declared"
+            raise Violation("concurrent write", f"entry {k} of `{v.name}` is written by {who} in the same round "
+                            f"({how})", v.span)
+        per_key.append(distinct or [before])
+    out = [()]
+    for options in per_key:
+        out = [prefix + (x,) for prefix in out for x in options]
+    return [tuple(x) for x in out]
 
 
 def _maximal(model: "Model", st: "State", agents: list[Inst], combo: tuple[Any, ...],
