@@ -93,8 +93,7 @@ def header(text: str) -> list[str]:
 
 def pattern_of(text: str) -> str:
     """The first header line: what the spec is about."""
-    first = header(text)[0]
-    return first[:-1] if first.endswith(".") else first
+    return header(text)[0].removesuffix(".")
 
 
 def header_expectations(text: str) -> dict[str, tuple[str, str]]:
@@ -132,9 +131,10 @@ def render_table(checked: list[Checked]) -> str:
              "|---|---|---|---|---:|---:|---:|"]
     lines += [table_row(c) for c in checked]
     total = sum(c.seconds for c in checked)
-    lines += ["", f"{len(checked)} specs ({len(base)} protocols, {len(checked) - len(base)} broken twins), "
-              f"{sum(c.result.stats.distinct for c in checked):,} states in all, explored in full in "
-              f"{total:.2f} s of CPU time. * counts orbits under symmetry reduction."]
+    summary = (f"{len(checked)} specs ({len(base)} protocols, {len(checked) - len(base)} broken twins), "
+               f"{sum(c.result.stats.distinct for c in checked):,} states in all, explored in full in "
+               f"{total:.2f} s of CPU time. * counts orbits under symmetry reduction.")
+    lines += ["", summary]
     return "\n".join(lines)
 
 

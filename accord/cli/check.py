@@ -33,15 +33,24 @@ from accord.semantics.layout import Layout
 @click.option("--continue", "keep_going", is_flag=True, help="Keep exploring after the first violation.")
 @click.option("--no-symmetry", is_flag=True, help="Do not reduce by the symmetry of `symmetric` roles.")
 @click.option("--deadlock/--no-deadlock", default=None, help="Override the spec's `check deadlock`.")
+@click.option("--transport", type=click.Choice(["asyncio", "ray", "at-least-once", "datagram"]),
+              help="Warn where the spec assumes more than this runtime transport provides (order, no loss, "
+              "no duplicates, perfect failure detection).")
 def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, formats: tuple[str, ...],
           output: str | None, max_states: int | None, max_seconds: float | None, max_memory: float | None,
-          max_depth: int | None, keep_going: bool, no_symmetry: bool, deadlock: bool | None) -> None:
+          max_depth: int | None, keep_going: bool, no_symmetry: bool, deadlock: bool | None,
+          transport: str | None = None) -> None:
     overrides = parse_consts(consts)
     try:
         plan = plan_outputs(formats, output)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     proto = load_or_exit(file, overrides)
+    if transport is not None:
+        from accord.cli.common import print_diagnostics
+        from accord.runtime.compat import transport_warnings
+
+        print_diagnostics(transport_warnings(proto, transport))
     progress = None if quiet_progress() else _progress_printer()
     cfg = Config(strategy=strategy, max_states=max_states, max_seconds=max_seconds, max_memory_mb=max_memory,
                  max_depth=max_depth, stop_at_first=not keep_going, symmetry=not no_symmetry,

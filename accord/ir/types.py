@@ -318,3 +318,22 @@ def to_json(t: Type, v: Any) -> Any:
     if isinstance(t, OptionType):
         return None if v is None else to_json(t.inner, v)
     return repr(v)
+
+
+def within(value_t: Type, target_t: Type) -> bool:
+    """Whether every value of ``value_t`` is a value of ``target_t`` (so no range check is needed)."""
+    if isinstance(value_t, IntType) and isinstance(target_t, IntType):
+        return target_t.lo <= value_t.lo and value_t.hi <= target_t.hi
+    if isinstance(value_t, SetType) and isinstance(target_t, SetType):
+        return within(value_t.elem, target_t.elem)
+    if isinstance(value_t, SeqType) and isinstance(target_t, SeqType):
+        return value_t.max <= target_t.max and within(value_t.elem, target_t.elem)
+    if isinstance(value_t, MapType) and isinstance(target_t, MapType):
+        return within(value_t.value, target_t.value)
+    if isinstance(value_t, OptionType) and isinstance(target_t, OptionType):
+        return within(value_t.inner, target_t.inner)
+    if isinstance(value_t, RecordType) and isinstance(target_t, RecordType):
+        return all(within(a, b) for (_, a), (_, b) in zip(value_t.fields, target_t.fields))
+    if isinstance(target_t, OptionType):
+        return within(value_t, target_t.inner)
+    return value_t == target_t or type(value_t).__name__ == "Unknown"

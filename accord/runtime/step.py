@@ -221,7 +221,20 @@ class StepRun:
         point = f"{self.cand.label}.{var}"
         options = [to_json(t, v) if t is not None else v for v in values]
         self._pending = (point, options, values)
-        return point, options, options_schema(point, t, options)
+        schema = options_schema(point, t, options)
+        schema["x-accord-context"] = self.context()
+        return point, options, schema
+
+    def context(self) -> dict[str, Any]:
+        """What an LLM needs to know about the step: who takes it, with which arguments, on which message."""
+        c = self.cand
+        lay = self.model.layout
+        role = self.model.proto.role_map[c.inst.role]
+        ctx: dict[str, Any] = {"agent": f"{role.name}[{c.inst.idx}]" if role.indexed else role.name,
+                               "step": c.label, "bindings": dict(c.bindings)}
+        if c.delivery is not None:
+            ctx["message"] = lay.msg_json(c.delivery.message)
+        return ctx
 
     def answer(self, answer: Any) -> None:
         """Narrow the outcomes to ``answer``; ProtocolViolation (kind ``decide``) if it is not an option."""

@@ -71,7 +71,7 @@ class LocalHost:
 
 @dataclass
 class RunResult:
-    status: str  # "final" | "stuck" | "max-steps" | "violation"
+    status: str  # "final" | "stuck" | "quiescent" (no `final` in the spec) | "max-steps" | "violation"
     steps: int
     faults: int
     violation: ProtocolViolation | None = None
@@ -207,7 +207,10 @@ class Team:
                     break
                 if not await self.step():
                     w = self.world()
-                    status = "final" if self.model.has_final and self.model.is_final(w) else "stuck"
+                    if not self.model.has_final:
+                        status = "quiescent"  # no `final` in the spec: a run ends when nothing can happen
+                    else:
+                        status = "final" if self.model.is_final(w) else "stuck"
                     break
             self._emit({"event": "end", "status": status})
         except ProtocolViolation as exc:
@@ -309,9 +312,15 @@ class Team:
                     ev["into"] = lay.msg_json(e[3])
         self.budgets = [nxt[s] for s in lay.fault_slot]
         self.crashed = {r: list(nxt[s]) for r, s in lay.crash_slot.items()}
-        if tr.label == "restart" and tr.actor is not None:
+        host = self.hosts.get(tr.actor) if tr.actor is not None else None
+        if tr.label == "crash" and host is not None and hasattr(host, "crash"):
+            await host.crash()  # a host that can really stop its agent does (a Ray actor is killed)
+        if tr.label == "restart" and tr.actor is not None and host is not None:
             locals_ = nxt[lay.inst_slot(tr.actor)]
-            await self.hosts[tr.actor].set_locals(locals_)
+            if hasattr(host, "restart"):
+                await host.restart(locals_)
+            else:
+                await host.set_locals(locals_)
             ev["state"] = self.spec.local_dict(tr.actor, locals_)
         self.faults += 1
         self._emit(ev)

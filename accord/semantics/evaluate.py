@@ -10,7 +10,7 @@ import operator
 from typing import Any, Callable
 
 from accord import ir
-from accord.ir.types import domain, key_index
+from accord.ir.types import contains, domain, key_index, render_type, within
 
 Fn = Callable[["Env"], Any]
 
@@ -368,7 +368,25 @@ def _call(e: ir.Call, lay: Any) -> Fn:
 def _msgcons(e: ir.MsgCons, lay: Any) -> Fn:
     args = [compile_expr(x, lay) for x in e.args]
     name = e.msg
-    return lambda env: ir.Message(name, tuple([f(env) for f in args]))
+    decl = lay.proto.messages.get(name) if lay is not None else None
+    checks = []
+    if decl is not None:
+        for k, ((fname, ftype), arg) in enumerate(zip(decl.fields, e.args)):
+            if not within(arg.type, ftype):
+                checks.append((k, fname, ftype))
+    if not checks:
+        return lambda env: ir.Message(name, tuple([f(env) for f in args]))
+    span = e.span
+
+    def build(env: Env) -> Any:
+        values = tuple([f(env) for f in args])
+        for k, fname, ftype in checks:
+            if not contains(ftype, values[k]):
+                raise EvalError(f"field `{fname}` of `{name}` would be {values[k]!r}, outside {render_type(ftype)}",
+                                span)
+        return ir.Message(name, values)
+
+    return build
 
 
 _COMPILERS: dict[type, Callable[[Any, Any], Fn]] = {

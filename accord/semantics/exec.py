@@ -12,7 +12,7 @@ import bisect
 from typing import Any, Callable
 
 from accord import ir
-from accord.ir.types import Inst, contains, key_index, render_type, render_value, sort_key
+from accord.ir.types import Inst, contains, key_index, render_type, render_value, sort_key, within
 from accord.semantics.evaluate import Env, EvalError, compile_expr
 
 Runner = Callable[["StepEnv"], list["StepEnv"]]
@@ -63,25 +63,6 @@ def bag_insert(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
     keys = [sort_key(x) for x in items]
     i = bisect.bisect_right(keys, sort_key(item))
     return items[:i] + (item,) + items[i:]
-
-
-def within(value_t: ir.Type, target_t: ir.Type) -> bool:
-    """Whether every value of ``value_t`` is a value of ``target_t`` (so no range check is needed)."""
-    if isinstance(value_t, ir.IntType) and isinstance(target_t, ir.IntType):
-        return target_t.lo <= value_t.lo and value_t.hi <= target_t.hi
-    if isinstance(value_t, ir.SetType) and isinstance(target_t, ir.SetType):
-        return within(value_t.elem, target_t.elem)
-    if isinstance(value_t, ir.SeqType) and isinstance(target_t, ir.SeqType):
-        return value_t.max <= target_t.max and within(value_t.elem, target_t.elem)
-    if isinstance(value_t, ir.MapType) and isinstance(target_t, ir.MapType):
-        return within(value_t.value, target_t.value)
-    if isinstance(value_t, ir.OptionType) and isinstance(target_t, ir.OptionType):
-        return within(value_t.inner, target_t.inner)
-    if isinstance(value_t, ir.RecordType) and isinstance(target_t, ir.RecordType):
-        return all(within(a, b) for (_, a), (_, b) in zip(value_t.fields, target_t.fields))
-    if isinstance(target_t, ir.OptionType):
-        return within(value_t, target_t.inner)
-    return value_t == target_t or type(value_t).__name__ == "Unknown"
 
 
 class Compiler:

@@ -1,0 +1,1 @@
+"""Runnable examples. ``python -m examples.leader_follower_agents`` runs a generated team."""
