@@ -67,6 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     default=Path(os.environ.get("ACCORD_BENCH_SPIN_DIR", DEFAULT_SPIN_DIR)),
                     help="directory holding the Promela models (default: $ACCORD_BENCH_SPIN_DIR or "
                          f"{DEFAULT_SPIN_DIR})")
+    ap.add_argument("--report-from", type=Path, metavar="JSON",
+                    help="measure nothing: write RESULTS.md and the plot again from a results.json")
     ap.add_argument("--out", type=Path, default=HERE, help="where to write RESULTS.md, results.json, "
                     "time_vs_n.svg (default: bench/)")
     args = ap.parse_args(argv)
@@ -154,9 +156,8 @@ def plot_panels(points: list[Point]) -> dict[str, dict[str, list[tuple[int, floa
     return panels
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the running child is killed too
+def measure_all(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
+    """Run the benchmark; return what results.json holds (settings, machine, every run)."""
     started = datetime.now(timezone.utc)
     tools = find_spin(args.spin_bin, args.spin_dir)
     if not tools.usable:
@@ -167,21 +168,53 @@ def main(argv: list[str] | None = None) -> int:
         for model in args.model_list:
             points.extend(bench_model(model, args.size_map[model.name], args, tools, Path(work)))
     info["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    command = "python bench/run.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    args.out.mkdir(parents=True, exist_ok=True)
-    plot_name = "time_vs_n.svg"
-    (args.out / plot_name).write_text(svg(plot_panels(points)), encoding="utf-8")
-    limit = f"{args.timeout:g} s" + (" CPU" if args.timeout_clock == "cpu" else "")
-    text = markdown(points, info, command.strip(), limit, args.spin_hash, plot_name, started)
-    (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
-    raw = {
-        "command": command.strip(), "started": started.isoformat(), "machine": info,
+    return {
+        "command": "python bench/run.py " + " ".join(shlex.quote(a) for a in argv),
+        "started": started.isoformat(), "machine": info,
+        "settings": {"limit": f"{args.timeout:g} s" + (" CPU" if args.timeout_clock == "cpu" else ""),
+                     "spin_hash": args.spin_hash},
         "spin_available": tools.usable, "spin_problem": tools.problem,
         "points": [{"model": p.model.name, "n": p.n, "tool": p.tool, "compile_seconds": p.compile_seconds,
-                    "median_wall": p.wall, "median_search": p.search, "states": p.states,
+                    "median_wall": p.wall, "median_cpu": p.cpu, "median_search": p.search, "states": p.states,
                     "runs": [r.to_json() for r in p.runs]} for p in points],
     }
-    (args.out / "results.json").write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+
+
+def points_from(raw: dict) -> list[Point]:  # type: ignore[type-arg]
+    """The points of a results.json, for rendering the report again without measuring."""
+    models = {m.name: m for m in by_name(None)}
+    out = []
+    for d in raw["points"]:
+        p = Point(models[d["model"]], d["n"], d["tool"], [Run(**r) for r in d["runs"]])
+        p.compile_seconds = d.get("compile_seconds")
+        out.append(p)
+    return out
+
+
+def render(raw: dict, out: Path) -> tuple[str, list[Point]]:  # type: ignore[type-arg]
+    """Write RESULTS.md and time_vs_n.svg into ``out`` from measured data; return the text and points."""
+    points = points_from(raw)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_name = "time_vs_n.svg"
+    (out / plot_name).write_text(svg(plot_panels(points)), encoding="utf-8")
+    settings = raw["settings"]
+    text = markdown(points, raw["machine"], raw["command"].strip(), settings["limit"], settings["spin_hash"],
+                    plot_name, datetime.fromisoformat(raw["started"]))
+    (out / "RESULTS.md").write_text(text, encoding="utf-8")
+    return text, points
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the running child is killed too
+    if args.report_from is not None:
+        raw = json.loads(args.report_from.read_text(encoding="utf-8"))
+    else:
+        raw = measure_all(args, argv)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+    text, points = render(raw, args.out)
     print(text)
     accord_of = {(p.model.name, p.n): p for p in points if p.tool == "accord"}
     bad = [p for p in points if p.problems()] + [p for p in points if p.tool != "accord"

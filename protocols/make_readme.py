@@ -24,6 +24,7 @@ from accord import ir
 from accord.checker.explicit import Config, check
 from accord.checker.result import CheckResult, PropertyResult, Trace, Verdict
 from accord.dsl import load_file
+from accord.ir.types import Inst
 from accord.report.mermaid import trace_mermaid
 from accord.semantics.layout import Layout
 
@@ -169,12 +170,27 @@ def steps_text(trace: Trace, layout: Layout) -> str:
             lines.append(f"    {step.transition.render(layout)}   <- violates the property")
         else:
             n += 1
-            lines.append(f"{n:>2}  {step.transition.render(layout)}")
+            picks = [f"{ev[1]} = {_value(ev[2])}" for ev in step.transition.events if ev[0] == "choose"]
+            lines.append(f"{n:>2}  {step.transition.render(layout)}" + ("  -- chooses " + ", ".join(picks)
+                                                                          if picks else ""))
     if trace.stutter:
         lines.append("   -- the run stays in this last state forever --")
     elif trace.loop_start is not None:
         lines.append("   -- back to the start of the cycle --")
     return "\n".join(lines)
+
+
+def _value(v: object) -> str:
+    """A chosen value as accord writes it (``true``, ``none``, ``Worker[0]``, ``{a, b}``)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, Inst):
+        return f"{v.role}[{v.idx}]"
+    if isinstance(v, frozenset):
+        return "{" + ", ".join(sorted(_value(x) for x in v)) + "}"
+    return str(v)
 
 
 def render_block(c: Checked, kind: str, name: str) -> str:

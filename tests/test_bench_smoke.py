@@ -100,3 +100,13 @@ def test_runner_without_spin_still_runs_accord(tmp_path: Path) -> None:
     rows = _rows((tmp_path / "RESULTS.md").read_text(encoding="utf-8"))
     assert set(rows) == {("twophase", 3, "accord")}
     assert rows[("twophase", 3, "accord")][5] == "288"
+
+
+def test_report_from_json_reproduces_the_table(quick: tuple[subprocess.CompletedProcess[str], Path],
+                                               tmp_path: Path) -> None:
+    _, out = quick
+    proc = subprocess.run([sys.executable, str(RUNNER), "--report-from", str(out / "results.json"),
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "RESULTS.md").read_text(encoding="utf-8") == (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert not (tmp_path / "results.json").exists()

@@ -88,4 +88,4 @@ def doc_text(text: str) -> str:
     return text if _SAFE_DOC.match(text) and '"""' not in text else ""
 
 
-__all__ = ["Namer", "check_identifier", "snake", "literal", "doc_text", "RESERVED", "AGENT_ATTRS"]
+__all__ = ["AGENT_ATTRS", "RESERVED", "Namer", "check_identifier", "doc_text", "literal", "snake"]

@@ -245,7 +245,7 @@ def _idempotent_messages(proto: ir.Protocol) -> set[str]:
 
 def _isort_key(name: str) -> tuple[int, str, str]:
     """Ruff's isort-style order for ``__all__``: CONSTANTS, then Classes, then the rest."""
-    if name.upper() == name and any(c.isalpha() for c in name):
+    if len(name) > 1 and name.upper() == name and any(c.isalpha() for c in name):
         return (0, name.lower(), name)
     return (1 if name[:1].isupper() else 2, name.lower(), name)
 
@@ -329,4 +329,4 @@ def export_python(proto: ir.Protocol, spec_text: str, consts: dict[str, int | bo
     return files
 
 
-__all__ = ["export_python", "check_exportable", "GeneratedFile", "HEADER"]
+__all__ = ["HEADER", "GeneratedFile", "check_exportable", "export_python"]

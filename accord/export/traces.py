@@ -71,10 +71,11 @@ def trace_json(model: Model, pr: PropertyResult, trace: Trace) -> dict[str, Any]
             expect = "violation"  # the step raised, or its state breaks an invariant: the monitor stops here
     if not expect:
         last = trace.steps[-1].state
+        assert last is not None
         stuck = not model.protocol_successors(last, errors=[]) and not (model.has_final and model.is_final(last))
         expect = "stuck" if stuck else "ok"
     return {"property": pr.name, "kind": pr.kind, "verdict": pr.verdict.value, "expect": expect,
-            "initial": lay.describe(trace.steps[0].state), "steps": steps}
+            "initial": lay.describe(trace.steps[0].state or ()), "steps": steps}
 
 
 def _inst(model: Model, inst: Any) -> str | None:

@@ -12,14 +12,43 @@ See docs/export.md. The pieces:
 from __future__ import annotations
 
 from accord.runtime.agent import Agent, Decider, GenericAgent, StepContext, first_option
-from accord.runtime.commands import (Broadcast, Decide, GenericMessage, IdempotentMessage, MessageBase, Outbox, Send,
-                                     SetTimer)
+from accord.runtime.commands import (
+                                     Broadcast,
+                                     Decide,
+                                     GenericMessage,
+                                     IdempotentMessage,
+                                     MessageBase,
+                                     Outbox,
+                                     Send,
+                                     SetTimer,
+)
 from accord.runtime.errors import BudgetExceeded, NotEnabled, ProtocolViolation
 from accord.runtime.spec import Spec, SpecError
 from accord.runtime.team import RunResult, Team
 from accord.runtime.transport import ChannelSemantics, InProcessTransport, Transport
 
-__all__ = ["Agent", "Decider", "GenericAgent", "StepContext", "first_option", "Broadcast", "Decide",
-           "GenericMessage", "IdempotentMessage", "MessageBase", "Outbox", "Send", "SetTimer", "BudgetExceeded",
-           "NotEnabled", "ProtocolViolation", "Spec", "SpecError", "RunResult", "Team", "ChannelSemantics",
-           "InProcessTransport", "Transport"]
+__all__ = [
+                                     "Agent",
+                                     "Broadcast",
+                                     "BudgetExceeded",
+                                     "ChannelSemantics",
+                                     "Decide",
+                                     "Decider",
+                                     "GenericAgent",
+                                     "GenericMessage",
+                                     "IdempotentMessage",
+                                     "InProcessTransport",
+                                     "MessageBase",
+                                     "NotEnabled",
+                                     "Outbox",
+                                     "ProtocolViolation",
+                                     "RunResult",
+                                     "Send",
+                                     "SetTimer",
+                                     "Spec",
+                                     "SpecError",
+                                     "StepContext",
+                                     "Team",
+                                     "Transport",
+                                     "first_option",
+]

@@ -17,8 +17,9 @@ awaitable of one). Anything else raises ProtocolViolation(kind ``decide``).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from accord import ir
 from accord.ir.types import Inst
@@ -117,7 +118,7 @@ class Agent(Generic[S]):
             result = await meth(msg, c.delivery.sender, ctx)
         elif step.kind is ir.StepKind.ACTION:
             values = dict(c.values)
-            types = dict((n, d.type) for n, d in step.params)
+            types = {n: d.type for n, d in step.params}
             kwargs = {py: to_py(_elem(types[spec]), values[spec]) for spec, py in entry[1] if spec in values}
             result = await meth(ctx, **kwargs)
         else:
@@ -212,4 +213,4 @@ class GenericAgent(Agent[dict[str, Any]]):
     """An agent of any role, without generated classes: its state is a dict by spec variable name."""
 
 
-__all__ = ["Agent", "GenericAgent", "StepContext", "Decider", "first_option", "state_from_raw", "state_to_raw"]
+__all__ = ["Agent", "Decider", "GenericAgent", "StepContext", "first_option", "state_from_raw", "state_to_raw"]

@@ -92,4 +92,4 @@ def fault_budget(proto: ir.Protocol, max_states: int = 200_000) -> int | None:
     return max(ends) if ends else None
 
 
-__all__ = ["protocol_budget", "fault_budget"]
+__all__ = ["fault_budget", "protocol_budget"]

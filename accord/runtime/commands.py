@@ -116,5 +116,14 @@ class Outbox(Generic[S]):
         return [c for c in self.commands if isinstance(c, Decide)]
 
 
-__all__ = ["MessageBase", "IdempotentMessage", "GenericMessage", "Send", "Broadcast", "Decide", "SetTimer",
-           "Command", "Outbox"]
+__all__ = [
+    "Broadcast",
+    "Command",
+    "Decide",
+    "GenericMessage",
+    "IdempotentMessage",
+    "MessageBase",
+    "Outbox",
+    "Send",
+    "SetTimer",
+]

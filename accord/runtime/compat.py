@@ -12,7 +12,8 @@ the deployed team can have.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from accord import ir
 from accord.diagnostics import Diagnostic

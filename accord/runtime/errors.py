@@ -39,4 +39,4 @@ class NotEnabled(ProtocolViolation):
         super().__init__("not-enabled", message)
 
 
-__all__ = ["ProtocolViolation", "BudgetExceeded", "NotEnabled"]
+__all__ = ["BudgetExceeded", "NotEnabled", "ProtocolViolation"]

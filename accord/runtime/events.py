@@ -15,8 +15,9 @@ The same dicts feed the online monitor and the JSONL file that
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 
 from accord import ir
 from accord.runtime.values import from_json
@@ -66,4 +67,4 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, Event | str]]:
             yield n, ev
 
 
-__all__ = ["Event", "Sink", "JsonlWriter", "read_jsonl", "message_from_json"]
+__all__ = ["Event", "JsonlWriter", "Sink", "message_from_json", "read_jsonl"]

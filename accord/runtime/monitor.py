@@ -26,9 +26,10 @@ line number.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from accord import ir
 from accord.ir.types import Inst, to_json
@@ -220,8 +221,9 @@ class Monitor:
             opts: list[Any] = []
             for tr, _ in succ:
                 ch = [(e[1], e[2]) for e in tr.events if e[0] == "choose"]
-                if k < len(ch) and to_json(t, ch[k][1]) not in opts:
-                    opts.append(to_json(t, ch[k][1]) if t is not None else ch[k][1])
+                j = (to_json(t, ch[k][1]) if t is not None else ch[k][1]) if k < len(ch) else None
+                if k < len(ch) and j not in opts:
+                    opts.append(j)
             if not opts:
                 raise ProtocolViolation("decide", f"{name} made a decision at {ev.get('point')!r} where {label} has "
                                         "no `choose`", n)
@@ -269,9 +271,9 @@ class Monitor:
                 continue
             out.append(nxt)
         if not out:
-            want = self.spec.local_dict(inst, by_send[0][1][slot])
-            diffs = [f"{v.name} is {_show(state.get(v.name))}, the protocol says {_show(want[v.name])}"
-                     for v in role.vars if state.get(v.name) != want[v.name]]
+            spec_state = self.spec.local_dict(inst, by_send[0][1][slot])
+            diffs = [f"{v.name} is {_show(state.get(v.name))}, the protocol says {_show(spec_state[v.name])}"
+                     for v in role.vars if state.get(v.name) != spec_state[v.name]]
             if shared is not None and not diffs:
                 diffs = ["the shared variables differ from the protocol's"]
             raise ProtocolViolation("state", f"after {label}, {name}: " + "; ".join(diffs or ["state differs"]), line)
@@ -402,4 +404,4 @@ def validate_log(spec: Spec, path: str | Path, budget: int | str | None = "auto"
     return LogReport(n, mon.steps, None)
 
 
-__all__ = ["Monitor", "validate_log", "LogReport"]
+__all__ = ["LogReport", "Monitor", "validate_log"]

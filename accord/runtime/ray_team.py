@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from accord.ir.types import Inst
 from accord.runtime.agent import Decider
@@ -134,4 +135,4 @@ def ray_team(spec_text: str, *, package: str | None = None, consts: Mapping[str,
                 max_steps=max_steps)
 
 
-__all__ = ["ray_team", "ray_available", "RayTransport", "RayHost"]
+__all__ = ["RayHost", "RayTransport", "ray_available", "ray_team"]

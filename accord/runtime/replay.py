@@ -19,7 +19,8 @@ label, agent, bindings, channel and message as the checker renders them.
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from accord.ir.types import Inst
 from accord.runtime.agent import Agent
@@ -65,7 +66,8 @@ async def replay(spec: Spec, trace: dict[str, Any], roles: Mapping[str, type[Age
                 cand = _find(spec, team, step, n)
                 answers = list(step.get("choices", []))
 
-                def scripted(point: str, options: list[Any], schema: dict[str, Any], q: list[Any] = answers) -> Any:
+                def scripted(point: str, options: list[Any], schema: dict[str, Any], q: list[Any] = answers,
+                             n: int = n) -> Any:
                     if not q:
                         raise ReplayMismatch(f"step {n}: decide({point!r}) asked more often than the trace chose")
                     return q.pop(0)
@@ -130,4 +132,4 @@ async def random_run(spec: Spec, roles: Mapping[str, type[Agent[Any]]] | None = 
     return await team.run(initial=rng.randrange(n_init))
 
 
-__all__ = ["replay", "random_run", "make_agents", "ReplayMismatch"]
+__all__ = ["ReplayMismatch", "make_agents", "random_run", "replay"]

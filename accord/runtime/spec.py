@@ -9,9 +9,10 @@ team and the verified spec cannot drift apart silently.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from accord import ir
 from accord.diagnostics import Diagnostic
@@ -73,7 +74,7 @@ class Spec:
 
     @classmethod
     def from_text(cls, text: str, path: str = "<spec>", consts: Mapping[str, int | bool] | None = None,
-                  messages: Mapping[str, type[MessageBase]] | None = None, sha256: str | None = None) -> "Spec":
+                  messages: Mapping[str, type[MessageBase]] | None = None, sha256: str | None = None) -> Spec:
         if sha256 is not None and hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
             raise SpecError(f"{path} is not the spec this code was generated from (SHA-256 differs): "
                             "run `accord export python` again")
@@ -84,7 +85,7 @@ class Spec:
 
     @classmethod
     def from_file(cls, path: str | Path, consts: Mapping[str, int | bool] | None = None,
-                  messages: Mapping[str, type[MessageBase]] | None = None, sha256: str | None = None) -> "Spec":
+                  messages: Mapping[str, type[MessageBase]] | None = None, sha256: str | None = None) -> Spec:
         return cls.from_text(Path(path).read_text(encoding="utf-8"), str(path), consts, messages, sha256)
 
     # ------------------------------------------------------------------ views
@@ -142,4 +143,4 @@ def _has_choose(stmts: tuple[ir.Stmt, ...]) -> bool:
     return False
 
 
-__all__ = ["Spec", "SpecError", "Codec"]
+__all__ = ["Codec", "Spec", "SpecError"]

@@ -296,4 +296,4 @@ def render_bindings(cs: CompiledStep, values: dict[str, Any]) -> tuple[tuple[str
                  for (n, _), t in zip(cs.params, cs.param_types) if n in values)
 
 
-__all__ = ["Delivery", "Candidate", "StepRun", "candidates", "view_of", "step_of", "choose_types", "timer_armed"]
+__all__ = ["Candidate", "Delivery", "StepRun", "candidates", "choose_types", "step_of", "timer_armed", "view_of"]

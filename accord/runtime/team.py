@@ -18,8 +18,10 @@ in ``enforce`` mode stops the run at the first divergence.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol as TypingProtocol, Sequence
+from typing import Any
+from typing import Protocol as TypingProtocol
 
 from accord import ir
 from accord.ir.types import Inst, to_json
@@ -38,7 +40,9 @@ class Host(TypingProtocol):
     """Where an agent runs: in this process (:class:`LocalHost`) or elsewhere (a Ray actor)."""
 
     inst: Inst
-    locals: tuple[Any, ...]
+
+    @property
+    def locals(self) -> tuple[Any, ...]: ...
 
     async def candidates(self, view: State, timeouts: str) -> list[Candidate]: ...
 
@@ -270,12 +274,12 @@ class Team:
                           "value": dec.value})
         for s in outbox.sends():
             m = self.spec.codec.encode(s.message)
-            ci = next((c for c in lay.chan_insts if c.label == s.channel), None)
-            if ci is None:
+            out_ci = next((c for c in lay.chan_insts if c.label == s.channel), None)
+            if out_ci is None:
                 raise ProtocolViolation("send", f"{name} sent on {s.channel!r}, which is not a channel")
-            item = m if ci.channel.topology is ir.Topology.LINKS else (inst.idx, m)
-            self.transport.put(ci, item)
-            self._corr.setdefault((ci.slot, item), []).append(s.message.correlation_id)
+            item = m if out_ci.channel.topology is ir.Topology.LINKS else (inst.idx, m)
+            self.transport.put(out_ci, item)
+            self._corr.setdefault((out_ci.slot, item), []).append(s.message.correlation_id)
             ev = {"event": "send", **base, "channel": s.channel,
                   "to": self.spec.inst_name(s.to) if s.to is not None else None, "message": lay.msg_json(m),
                   "correlation_id": s.message.correlation_id}
@@ -326,4 +330,4 @@ class Team:
         self._emit(ev)
 
 
-__all__ = ["Team", "RunResult", "Host", "LocalHost"]
+__all__ = ["Host", "LocalHost", "RunResult", "Team"]

@@ -110,5 +110,13 @@ class InProcessTransport(Transport):
         self._buf[ci.slot] = items
 
 
-__all__ = ["ChannelSemantics", "Transport", "InProcessTransport", "KNOWN", "IN_PROCESS", "RAY", "AT_LEAST_ONCE",
-           "DATAGRAM"]
+__all__ = [
+    "AT_LEAST_ONCE",
+    "DATAGRAM",
+    "IN_PROCESS",
+    "KNOWN",
+    "RAY",
+    "ChannelSemantics",
+    "InProcessTransport",
+    "Transport",
+]

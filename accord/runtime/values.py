@@ -20,7 +20,8 @@ runtime. Outside it a value is either
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
 
 from accord import ir
 from accord.ir.types import Inst, contains, domain, render_value, sort_key, to_json
@@ -61,7 +62,7 @@ class FrozenMap(Mapping[K, V]):
 
 _INST = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)(?:\[([0-9]+)\])?$")
 
-__all__ = ["to_json", "from_json", "to_py", "from_py", "json_schema", "same_json", "FrozenMap"]
+__all__ = ["FrozenMap", "from_json", "from_py", "json_schema", "same_json", "to_json", "to_py"]
 
 
 def from_json(t: ir.Type, j: Any) -> Any:

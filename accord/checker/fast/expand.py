@@ -1,0 +1,162 @@
+"""One BFS level's worth of work over a batch of packed states: successors and predicates.
+
+:class:`Expander` fires every step instance over a batch of parent rows and returns
+the successors in the generic engine's discovery order, with per-parent facts the
+search needs (has a successor, raised, which error sites, which step labels fired).
+It also evaluates state predicates (invariants, reachables, final conditions) over a
+batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from accord import ir
+from accord.checker.fast.codec import Codec, Unsupported
+from accord.checker.fast.vexpr import Ev, Frame, has_bit, is_arr, land, lor
+from accord.checker.fast.vstep import Runner, StepInst, step_instances
+from accord.ir.types import Inst
+from accord.semantics.layout import Layout
+
+KEY_SPAN = 1 << 20  # distinct choice outcomes of one step instance
+
+
+@dataclass
+class Batch:
+    """Successors of a batch of parents, in discovery order (parent, step instance, choices)."""
+
+    parent: np.ndarray  # int64, row of the parent in the batch
+    words: np.ndarray  # (n, W) uint64
+    has_succ: np.ndarray  # per parent: some protocol successor
+    has_err: np.ndarray  # per parent: some step raised
+    err_site: dict[Any, int] = field(default_factory=dict)  # site -> first parent row raising there
+    fired: set[str] = field(default_factory=set)  # labels of steps that produced a successor
+
+
+class Expander:
+    def __init__(self, proto: ir.Protocol, lay: Layout, codec: Codec, labels: list[str]):
+        self.proto = proto
+        self.lay = lay
+        self.codec = codec
+        insts = step_instances(proto, lay, codec, labels)
+        self.normal = [si for si in insts if not si.timeout]
+        self.timeouts = [si for si in insts if si.timeout]
+        self.runner = Runner(codec, lay)
+
+    # ------------------------------------------------------------------ successors
+    def expand(self, words: np.ndarray) -> Batch:
+        n = len(words)
+        rows = np.arange(n, dtype=np.int64)
+        cache: dict[int, Any] = {}
+        has_succ = np.zeros(n, dtype=bool)
+        has_err = np.zeros(n, dtype=bool)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        fired: set[str] = set()
+        err_site: dict[Any, int] = {}
+        self._fire_all(self.normal, words, rows, cache, parts, has_succ, has_err, fired, err_site)
+        if self.timeouts:
+            stuck = ~has_succ & ~has_err
+            if stuck.any():
+                sub_rows = rows[stuck]
+                self._fire_all(self.timeouts, words[stuck], sub_rows, {}, parts, has_succ, has_err, fired, err_site)
+        if not parts:
+            empty = np.zeros((0, self.codec.words), dtype=np.uint64)
+            return Batch(np.zeros(0, dtype=np.int64), empty, has_succ, has_err, err_site, fired)
+        parent = np.concatenate([p[0] for p in parts])
+        sub = np.concatenate([p[1] for p in parts])
+        succ = np.concatenate([p[2] for p in parts])
+        order = np.lexsort((sub, parent))
+        return Batch(parent[order], succ[order], has_succ, has_err, err_site, fired)
+
+    def _fire_all(self, insts: list[StepInst], words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
+                  parts: list[Any], has_succ: np.ndarray, has_err: np.ndarray, fired: set[str],
+                  err_site: dict[Any, int]) -> None:
+        runner = self.runner
+        for si in insts:
+            runner.errors = []
+            outs = self._fire(si, words, rows, cache)
+            for err_rows, site in runner.errors:
+                has_err[err_rows] = True
+                first = int(err_rows.min())
+                if site not in err_site or first < err_site[site]:
+                    err_site[site] = first
+            keys = sorted({k for _, k in outs})
+            rank = {k: i for i, k in enumerate(keys)}
+            for f, k in outs:
+                if f.n == 0:
+                    continue
+                out = f.words.copy()
+                for leaf_id, val in f.over.items():
+                    self.codec.write(out, self.codec.leaves[leaf_id], val)
+                assert f.rows is not None
+                has_succ[f.rows] = True
+                fired.add(si.label)
+                sub = np.full(f.n, si.rank * KEY_SPAN + rank[k], dtype=np.int64)
+                parts.append((f.rows, sub, out))
+
+    def _fire(self, si: StepInst, words: np.ndarray, rows: np.ndarray, cache: dict[int, Any]) -> list[Any]:
+        runner = self.runner
+        f: Frame | None = Frame(self.codec, words, rows, si.inst, si.bound, None, si.sender)
+        assert f is not None
+        f.cache = cache
+        flags = self.codec.crash.get(si.inst.role)
+        if flags is not None:
+            f = runner.filter(f, ~f.read(flags[si.inst.idx]))
+        if f is not None and si.chan is not None:
+            leaf, pos = si.chan
+            f = runner.filter(f, has_bit(f.read(leaf), pos))
+        for name, dom in si.member:
+            if f is None:
+                return []
+            ev = Ev(f)
+            d = ev.ev(dom)
+            g = runner.drop_errors(f, ev.err, si.step)
+            if g is None:
+                return []
+            if g is not f:
+                d = d[~ev.err] if is_arr(d) else d
+            f = runner.filter(g, has_bit(d, g.bound[name]))
+        for c in si.conds:
+            if f is None:
+                return []
+            f = runner.cond(f, c, si.step)
+        if f is None:
+            return []
+        return runner.block(si.step.body, [(f, ())])
+
+    # ------------------------------------------------------------------ predicates
+    def predicate(self, words: np.ndarray, e: ir.Expr) -> tuple[np.ndarray, np.ndarray]:
+        """(holds, raises) of a state predicate over rows of packed states."""
+        n = len(words)
+        f = Frame(self.codec, words, np.arange(n, dtype=np.int64))
+        ev = Ev(f)
+        v = ev.ev(e)
+        return _full(v, n), _full(ev.err, n)
+
+    def final(self, words: np.ndarray) -> np.ndarray:
+        """Whether every live instance of every role satisfies its final condition."""
+        n = len(words)
+        out: Any = True
+        for r in self.proto.roles:
+            if r.implicit or r.final_always:
+                continue
+            for i in range(r.count):
+                f = Frame(self.codec, words, np.arange(n, dtype=np.int64), Inst(r.name, i))
+                ok: Any = False if r.final is None else Ev(f).ev(r.final)
+                flags = self.codec.crash.get(r.name)
+                if flags is not None:
+                    ok = lor(ok, f.read(flags[i]))
+                out = land(out, ok)
+        return _full(out, n)
+
+
+def _full(v: Any, n: int) -> np.ndarray:
+    if is_arr(v):
+        return v.astype(bool)
+    return np.full(n, bool(v))
+
+
+__all__ = ["Expander", "Batch", "Unsupported"]
