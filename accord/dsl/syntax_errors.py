@@ -390,6 +390,14 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or c == "_" or unicodedata.category(c).startswith("M")
 
 
+@lru_cache(maxsize=1)
+def _assign_terminal() -> str:
+    """Lark's name for the `:=` terminal (anonymous, so numbered by the grammar's order)."""
+    from accord.dsl.parse import parser  # imported here: accord.dsl.parse imports this module
+
+    return next((t.name for t in parser().terminals if t.pattern.type == "str" and t.pattern.value == ":="), ":=")
+
+
 def _stack(exc: UnexpectedInput) -> list[Any]:
     ip = getattr(exc, "interactive_parser", None)
     state = getattr(ip, "parser_state", None)
@@ -414,17 +422,17 @@ def _explain_token(exc: UnexpectedInput, text: str, reserved: frozenset[str]) ->
     if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _ELIF:
         return _label("ACC138", None, prev.start_pos, prev.end_pos)
     # `while c { … }`, `return`, `break`: read as the start of an assignment
-    if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _LOOPS and "__ANON_2" in expected:
+    if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _LOOPS and _assign_terminal() in expected:
         return _label("ACC146", None, prev.start_pos, prev.end_pos)
     # `protocol` followed by a declaration keyword: the name is missing
     if len(stack) == 2 and isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS + ("action",):
         return _label("ACC142", "add the name after `protocol`, e.g. `protocol MyProtocol`", prev.start_pos,
                       prev.end_pos, f"`{prev}` where the name should be")
     # `var y: …` inside a step: `var` was read as a name
-    if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS and "__ANON_2" in expected:
+    if isinstance(prev, Token) and prev.type == "NAME" and str(prev) in _DECL_WORDS and _assign_terminal() in expected:
         return _label("ACC139", None, prev.start_pos, prev.end_pos)
     # `x = 1` in a condition
-    if tok.type == "EQUAL" and "CMP_OP" in expected and "__ANON_2" not in expected:
+    if tok.type == "EQUAL" and "CMP_OP" in expected and _assign_terminal() not in expected:
         return _label("ACC129", None, pos, None if pos is None else pos + 1)
     # `when { … }`: the step's body was read as a set literal standing for the condition
     braces = [i for i, v in enumerate(stack) if isinstance(v, Token) and v.type == "LBRACE"]

@@ -46,7 +46,9 @@ def trace_json(model: Model, pr: PropertyResult, trace: Trace) -> dict[str, Any]
     props = [model.compile_property_expr(p.expr) for p in model.proto.properties
              if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT) and p.expr is not None]
     expect = ""
-    if not all(f(trace.steps[0].state) for f in props):
+    first = trace.steps[0].state
+    assert first is not None
+    if not all(f(first) for f in props):
         expect = "violation"
     for step in trace.steps[1:]:
         tr = step.transition
@@ -75,7 +77,7 @@ def trace_json(model: Model, pr: PropertyResult, trace: Trace) -> dict[str, Any]
         stuck = not model.protocol_successors(last, errors=[]) and not (model.has_final and model.is_final(last))
         expect = "stuck" if stuck else "ok"
     return {"property": pr.name, "kind": pr.kind, "verdict": pr.verdict.value, "expect": expect,
-            "initial": lay.describe(trace.steps[0].state or ()), "steps": steps}
+            "initial": lay.describe(first), "steps": steps}
 
 
 def _inst(model: Model, inst: Any) -> str | None:

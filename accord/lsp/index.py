@@ -18,7 +18,7 @@ role type, record fields, an enum member declared in several enums, and the type
 >>> text = "protocol P\\nconst N = 2\\nrole W[N] { var n: 0..N = 0\\n action inc when n < N { n := n + 1 } }"
 >>> ix = build_index(parse_tree(text), SourceFile("<spec>", text))
 >>> [(r.span.line, r.span.column, r.key) for r in ix.refs if r.key == "const:N"]
-[(2, 7, 'const:N'), (3, 8, 'const:N'), (3, 23, 'const:N'), (4, 23, 'const:N')]
+[(2, 7, 'const:N'), (3, 8, 'const:N'), (3, 23, 'const:N'), (4, 22, 'const:N')]
 >>> ix.at(4, 18).key, ix.symbols["var:W.n"].span.column
 ('var:W.n', 18)
 """

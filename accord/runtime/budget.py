@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]  # networkx ships no type stubs
 
 from accord import ir
 from accord.analysis.metrics import analyze

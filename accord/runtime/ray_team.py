@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accord.ir.types import Inst
-from accord.runtime.agent import Decider
+from accord.runtime.agent import Agent, Decider
 from accord.runtime.commands import Outbox
 from accord.runtime.events import Sink
 from accord.runtime.spec import Spec
@@ -62,7 +62,7 @@ class _AgentActor:
         self.spec = Spec.from_text(spec_text, "spec.accord", consts, messages)
         if package:
             cls = importlib.import_module(f"{package}.roles").ROLES[role]
-            self.agent = cls(self.spec, idx, decide)
+            self.agent: Agent[Any] = cls(self.spec, idx, decide)
         else:
             self.agent = GenericAgent(self.spec, idx, decide, role=role)
 
@@ -75,7 +75,8 @@ class _AgentActor:
         from accord.runtime.agent import StepContext
 
         ctx = StepContext(self.spec, view, cand, self.agent.decide, step_no, correlation_id)
-        return await self.agent.handle(ctx)
+        out: Outbox[Any] = await self.agent.handle(ctx)
+        return out
 
     def set_locals(self, locals_: tuple[Any, ...]) -> None:
         self.agent.locals = locals_

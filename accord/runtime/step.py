@@ -132,7 +132,9 @@ def _delivery(model: Model, view: State, tr: Transition, env: StepEnv | None) ->
         if isinstance(items, frozenset):
             pos = -1
     m = item if links else item[1]
-    sender = Inst(ci.channel.src, ci.src_idx if links else item[0])
+    sender_idx = ci.src_idx if links else item[0]
+    assert sender_idx is not None
+    sender = Inst(ci.channel.src, sender_idx)
     return Delivery(ci.label, ci.slot, pos, item, m, sender, ooo)
 
 

@@ -22,13 +22,19 @@ from accord.ir.types import Inst
 from accord.semantics.layout import Layout
 
 KEY_SPAN = 1 << 20  # distinct choice outcomes of one step instance
+DISC_SHIFT = 40  # bits of a successor's discovery key below its parent row
 
 
 @dataclass
 class Batch:
-    """Successors of a batch of parents, in discovery order (parent, step instance, choices)."""
+    """Successors of a batch of parents, grouped by step instance.
+
+    ``disc`` orders them as the generic engine discovers them: the parent's row, then
+    the step instance's rank, then the choices made (``parent << DISC_SHIFT | sub``).
+    """
 
     parent: np.ndarray  # int64, row of the parent in the batch
+    disc: np.ndarray  # int64, discovery key (unique per successor)
     words: np.ndarray  # (n, W) uint64
     has_succ: np.ndarray  # per parent: some protocol successor
     has_err: np.ndarray  # per parent: some step raised
@@ -42,6 +48,8 @@ class Expander:
         self.lay = lay
         self.codec = codec
         insts = step_instances(proto, lay, codec, labels)
+        if len(insts) * KEY_SPAN >= 1 << DISC_SHIFT:
+            raise Unsupported(f"{len(insts)} step instances")
         self.normal = [si for si in insts if not si.timeout]
         self.timeouts = [si for si in insts if si.timeout]
         self.runner = Runner(codec, lay)
@@ -64,12 +72,12 @@ class Expander:
                 self._fire_all(self.timeouts, words[stuck], sub_rows, {}, parts, has_succ, has_err, fired, err_site)
         if not parts:
             empty = np.zeros((0, self.codec.words), dtype=np.uint64)
-            return Batch(np.zeros(0, dtype=np.int64), empty, has_succ, has_err, err_site, fired)
+            none = np.zeros(0, dtype=np.int64)
+            return Batch(none, none, empty, has_succ, has_err, err_site, fired)
         parent = np.concatenate([p[0] for p in parts])
         sub = np.concatenate([p[1] for p in parts])
         succ = np.concatenate([p[2] for p in parts])
-        order = np.lexsort((sub, parent))
-        return Batch(parent[order], succ[order], has_succ, has_err, err_site, fired)
+        return Batch(parent, (parent << DISC_SHIFT) | sub, succ, has_succ, has_err, err_site, fired)
 
     def _fire_all(self, insts: list[StepInst], words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
                   parts: list[Any], has_succ: np.ndarray, has_err: np.ndarray, fired: set[str],

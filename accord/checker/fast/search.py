@@ -27,7 +27,7 @@ import numpy as np
 
 from accord import ir
 from accord.checker.fast.codec import Codec
-from accord.checker.fast.expand import Batch, Expander
+from accord.checker.fast.expand import DISC_SHIFT, Batch, Expander
 from accord.checker.fast.fragment import universes
 from accord.checker.result import PropertyResult, Stats, Trace, Verdict
 from accord.checker.trace import replay_path, violation_step
@@ -267,20 +267,42 @@ class VectorSearch:
             self.limit = "states"
         return self.limit is not None
 
+    def _fresh(self, words: np.ndarray, b: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """The successors never stored before, once each, in discovery order, and their parent rows.
+
+        Self-loops are dropped first (a parent is stored); the rest is sorted by key once:
+        equal keys form groups, each group's first discovery is its smallest ``disc``, and
+        unseen groups are looked up in the sorted store with sorted needles.
+        """
+        keys = self._keys(b.words)
+        disc = b.disc
+        moved = keys != self._keys(words)[b.parent]
+        if not moved.all():
+            keys, disc, rows = keys[moved], disc[moved], np.flatnonzero(moved)
+        else:
+            rows = None
+        if not len(keys):
+            return np.zeros((0, self.words), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        o = np.argsort(keys)
+        ks = keys[o]
+        start = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
+        first = np.minimum.reduceat(disc[o], start)
+        fresh = ~self._seen(ks[start])
+        at = o[start[fresh]]
+        first = first[fresh]
+        order = np.argsort(first)
+        at, first = at[order], first[order]
+        if rows is not None:
+            at = rows[at]
+        return b.words[at], first >> DISC_SHIFT
+
     def _chunk(self, words: np.ndarray, g0: int, depth: int) -> int | None:
         """Expand parents ``g0 ..`` (packed ``words``). Returns None, or the next unexpanded row if the
         search stops inside this chunk."""
         m = len(words)
         b: Batch = self.exp.expand(words)
         self.fired |= b.fired
-        keys = self._keys(b.words)
-        if len(keys):
-            uk, firsts = np.unique(keys, return_index=True)
-            sel = np.sort(firsts[~self._seen(uk)])
-        else:
-            sel = np.zeros(0, dtype=np.int64)
-        new_words = b.words[sel]
-        new_parent = b.parent[sel]
+        new_words, new_parent = self._fresh(words, b)
         p_lim = m
         if self.cfg.max_states is not None:
             before = self.total + np.searchsorted(new_parent, np.arange(m), "left")

@@ -182,7 +182,6 @@ class Frame:
         f = Frame(self.codec, self.words[mask], self.rows[mask], self.me,
                   {k: take(v, mask) for k, v in self.bound.items()},
                   {k: take(v, mask) for k, v in self.over.items()}, self.sender)
-        f.cache = {k: v[mask] for k, v in self.cache.items()}
         return f
 
     def fork(self) -> "Frame":
