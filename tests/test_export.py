@@ -171,3 +171,20 @@ def test_example_runs():
         "broken team: violation after 2 steps: Worker[1] sent Result(1, ok) on Worker[1]->Leader in "
         "Worker.on_Assign; the protocol sends Result(0, ok) on Worker[1]->Leader",
     ]
+
+
+def test_constants_are_recorded_and_the_spec_is_pinned(tmp_path):
+    code, _, _ = export([str(PROTOCOLS / "leader_follower.accord"), "-o", str(tmp_path), "--const", "TASKS=3",
+                         "--no-traces"])
+    assert code == 0
+    init = (tmp_path / "leader_follower_generated" / "__init__.py").read_text()
+    assert "CONSTS: dict[str, int | bool] = {'TASKS': 3}\n" in init
+    probe = ("import asyncio\nfrom leader_follower_generated import load_spec, make_team\n"
+             "print(next(c.value for c in load_spec().proto.consts if c.name == 'TASKS'))\n"
+             "r = asyncio.run(make_team(seed=2, monitor=None).run())\nprint(r.status, r.violation)\n")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert r.stdout.splitlines() == ["3", "final None"], r.stderr
+    spec = tmp_path / "leader_follower_generated" / "spec.accord"
+    spec.write_text(spec.read_text() + "# edited\n")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert r.returncode == 1 and "SpecError: spec.accord is not the spec this code was generated from" in r.stderr

@@ -12,7 +12,7 @@ from accord.pytest_plugin import header_args, header_expectations
 pytest_plugins = ["pytester"]
 
 # other plugins' start-up (hypothesis, pytest-benchmark) costs seconds per inner run and is not under test
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark")
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:pytest-lsp")
 HOLDS = SPECS["counter"].replace("invariant small: x <= 2", "invariant small: x <= 3")
 
 

@@ -55,7 +55,7 @@ def test_suites_merge_with_totals():
     assert [s.get("name") for s in root.findall("testsuite")] == ["specs/handoff.accord", "specs/boom.accord"]
     assert (root.get("tests"), root.get("failures")) == ("5", "3")
     boom = root.find("testsuite[@name='specs/boom.accord']/testcase")
-    assert boom.get("name") == "assert at line 5" and boom.get("line") is None
+    assert boom.get("name") == "assert at line 5" and boom.get("line") == "5"
     assert boom.find("failure").text.endswith("  Step: env: inc  <- violates the property")
 
 
@@ -77,7 +77,7 @@ def test_markdown_summary_table_and_collapsed_counterexamples():
 def test_markdown_escapes_table_cells_and_says_when_incomplete():
     c = checked("boom")
     md = result_markdown(c.result, c.lay, c.spec, diagrams=False)
-    assert "| ❌ | assert at line 5 | assert | violated |  | assert at line 5: assertion failed |" in md
+    assert "| ❌ | assert at line 5 | assert | violated | 5 | assert at line 5: assertion failed |" in md
     h = checked("handoff", stop_at_first=True)
     md = result_markdown(h.result, h.lay, h.spec, diagrams=False)
     assert "| ⚠️ | only_real_tasks | invariant | unknown | 45 |" in md

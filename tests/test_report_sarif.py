@@ -99,7 +99,9 @@ def test_lasso_marks_where_the_cycle_starts():
 def test_step_error_is_located_at_its_line_and_ends_with_the_failing_step():
     res = sarif_of("boom")["runs"][0]["results"][0]
     assert res["ruleId"] == "assert"
-    assert res["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 1}
+    # the `assert` statement itself: line 5, columns 3..15
+    assert res["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 3, "endLine": 5,
+                                                                 "endColumn": 15}
     last = res["codeFlows"][0]["threadFlows"][0]["locations"][-1]
     assert last["location"]["message"]["text"] == "Step: env: inc (violates the property)"
     assert "state" not in last

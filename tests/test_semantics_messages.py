@@ -33,3 +33,19 @@ def test_in_range_value_travels():
     r = check(proto, Config(stop_at_first=False))
     assert r.first_violation is not None and r.first_violation.name == "big"  # 3 is never received
     assert r.stats.distinct == 3  # sent, in transit, received
+
+
+def test_error_in_a_parameter_domain_is_a_violation_not_a_crash():
+    spec = """protocol P
+type Idx = 1..2
+var m: map Idx -> set of Idx = [n -> {}]
+role A[2] {
+  action a(i in m[index(self)]) { skip }
+}
+"""
+    proto, diags = load_text(spec)
+    assert proto is not None, [d.render() for d in diags]
+    r = check(proto, Config())
+    v = r.first_violation
+    assert v is not None and v.kind == "runtime" and "key 0 is outside the map's domain" in v.message
+    assert r.exit_code() == 12

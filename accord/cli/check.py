@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,11 @@ from accord.semantics.layout import Layout
                "leads_to. See `accord --help` for exit codes.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="Override a constant (repeatable).")
-@click.option("--engine", type=click.Choice(["explicit"]), default="explicit", show_default=True)
+@click.option("--engine", type=click.Choice(["explicit", "vector", "explicit-generic"]), default="explicit",
+              show_default=True,
+              help="explicit: the vector engine when the spec is in its fragment, else the generic one "
+              "(same results); vector: only the vector engine (an error outside its fragment); "
+              "explicit-generic: only the reference engine.")
 @click.option("--strategy", type=click.Choice(["bfs", "dfs"]), default="bfs", show_default=True,
               help="Breadth-first finds shortest counterexamples.")
 @click.option("--format", "formats", multiple=True, metavar="NAME[=PATH]",
@@ -56,7 +61,7 @@ def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, format
                  max_depth=max_depth, stop_at_first=not keep_going, symmetry=not no_symmetry,
                  deadlock=deadlock, progress=progress,
                  parameters={c.name: c.value for c in proto.consts if not c.declared})
-    result = explicit_check(proto, cfg)
+    result = _run_engine(engine, proto, cfg)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     lay = Layout.build(proto)
@@ -66,6 +71,25 @@ def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, format
     for note in notes:
         click.echo(f"note: {note}", err=True)
     sys.exit(result.exit_code())
+
+
+def _run_engine(engine: str, proto: Any, cfg: Config) -> Any:
+    """The check result of the chosen engine (see ``--engine``)."""
+    from accord.checker.fast import Unsupported, check_auto, check_fast, supported
+
+    if engine == "explicit-generic":
+        return explicit_check(proto, cfg)
+    if engine == "explicit":
+        return check_auto(proto, cfg)
+    why = supported(proto, cfg)
+    try:
+        if not why:
+            return check_fast(proto, cfg)
+    except Unsupported as exc:
+        why = [str(exc)]
+    click.echo("error: the vector engine does not support this check: " + "; ".join(why), err=True)
+    click.echo("hint: use `--engine explicit` (picks the engine) or `--engine explicit-generic`", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _emit(data: str, dest: str) -> None:

@@ -26,6 +26,9 @@ def _register() -> None:
     cli.add_command(fmt.fmt)
     cli.add_command(export.export)
     cli.add_command(monitor.monitor)
+    from accord.cli import lsp
+
+    cli.add_command(lsp.lsp)
 
 
 _register()

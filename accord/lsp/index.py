@@ -20,7 +20,7 @@ role type, record fields, an enum member declared in several enums, and the type
 >>> [(r.span.line, r.span.column, r.key) for r in ix.refs if r.key == "const:N"]
 [(2, 7, 'const:N'), (3, 8, 'const:N'), (3, 23, 'const:N'), (4, 22, 'const:N')]
 >>> ix.at(4, 18).key, ix.symbols["var:W.n"].span.column
-('var:W.n', 18)
+('var:W.n', 17)
 """
 
 from __future__ import annotations

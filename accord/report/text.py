@@ -89,5 +89,7 @@ def render_result(result: CheckResult, lay: Layout, show_traces: bool = True) ->
 def _trace_header(r: PropertyResult) -> str:
     assert r.trace is not None
     kind = "lasso" if r.trace.loop_start is not None else "trace"
-    where = f" (declared at line {r.span.line})" if r.span is not None else ""
-    return f"counterexample for `{r.name}`{where}: {kind} of {r.trace.length} states"
+    step_error = r.kind in ("assert", "runtime", "overflow", "concurrent write")  # its name says the line
+    where = f" (declared at line {r.span.line})" if r.span is not None and not step_error else ""
+    n = r.trace.length
+    return f"counterexample for `{r.name}`{where}: {kind} of {n} state{'' if n == 1 else 's'}"

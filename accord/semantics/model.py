@@ -106,6 +106,24 @@ class CompiledStep:
             yield from self._bind_params(env, i + 1)
         env.b.pop(name, None)
 
+    def _safe_bindings(self, env: StepEnv, inst: Inst, unit: int, errors: list[StepError] | None
+                       ) -> Iterator[dict[str, Any]]:
+        """Each parameter binding (a copy); an error while computing a parameter's domain is a
+        violation of this step, raised or collected like an error in its body."""
+        it = self._bind_params(env, 0)
+        while True:
+            try:
+                next(it)
+            except StopIteration:
+                return
+            except (Violation, EvalError) as exc:
+                tr = Transition("step", self.label, inst, self._bindings(env), unit=unit)
+                if errors is None:
+                    raise StepError(exc, tr) from None
+                errors.append(StepError(exc, tr))
+                return
+            yield dict(env.b)
+
     def _match(self, env: StepEnv, m: ir.Message) -> bool:
         if m.name != self.step.name:
             return False
@@ -159,8 +177,7 @@ class CompiledStep:
             yield from self._fire_handler(st, inst, me, unit, record, errors, rounds)
             return
         env = StepEnv(list(st), me, {}, lay, None, [] if record else None)
-        for _ in self._bind_params(env, 0):
-            snapshot = dict(env.b)
+        for snapshot in self._safe_bindings(env, inst, unit, errors):
             trial = StepEnv(list(st), me, snapshot, lay, None, [] if record else None)
             if rounds:
                 trial.outbox, trial.writes = [], set()

@@ -27,19 +27,25 @@ DISC_SHIFT = 40  # bits of a successor's discovery key below its parent row
 
 @dataclass
 class Batch:
-    """Successors of a batch of parents, grouped by step instance.
+    """The successors of a batch of parents that differ from their parent, grouped by step instance.
 
     ``disc`` orders them as the generic engine discovers them: the parent's row, then
     the step instance's rank, then the choices made (``parent << DISC_SHIFT | sub``).
+    Self-loops are not listed (their parent is stored already) but are counted.
     """
 
     parent: np.ndarray  # int64, row of the parent in the batch
     disc: np.ndarray  # int64, discovery key (unique per successor)
     words: np.ndarray  # (n, W) uint64
-    has_succ: np.ndarray  # per parent: some protocol successor
+    counts: np.ndarray  # per parent: number of protocol successors (self-loops included)
     has_err: np.ndarray  # per parent: some step raised
     err_site: dict[Any, int] = field(default_factory=dict)  # site -> first parent row raising there
     fired: set[str] = field(default_factory=set)  # labels of steps that produced a successor
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def has_succ(self) -> np.ndarray:
+        return self.counts > 0
 
 
 class Expander:
@@ -58,52 +64,52 @@ class Expander:
     def expand(self, words: np.ndarray) -> Batch:
         n = len(words)
         rows = np.arange(n, dtype=np.int64)
-        cache: dict[int, Any] = {}
-        has_succ = np.zeros(n, dtype=bool)
-        has_err = np.zeros(n, dtype=bool)
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        fired: set[str] = set()
-        err_site: dict[Any, int] = {}
-        self._fire_all(self.normal, words, rows, cache, parts, has_succ, has_err, fired, err_site)
+        none = np.zeros(0, dtype=np.int64)
+        b = Batch(none, none, np.zeros((0, self.codec.words), dtype=np.uint64),
+                  np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
+        self._fire_all(self.normal, words, rows, {}, b)
         if self.timeouts:
-            stuck = ~has_succ & ~has_err
+            stuck = (b.counts == 0) & ~b.has_err
             if stuck.any():
-                sub_rows = rows[stuck]
-                self._fire_all(self.timeouts, words[stuck], sub_rows, {}, parts, has_succ, has_err, fired, err_site)
-        if not parts:
-            empty = np.zeros((0, self.codec.words), dtype=np.uint64)
-            none = np.zeros(0, dtype=np.int64)
-            return Batch(none, none, empty, has_succ, has_err, err_site, fired)
-        parent = np.concatenate([p[0] for p in parts])
-        sub = np.concatenate([p[1] for p in parts])
-        succ = np.concatenate([p[2] for p in parts])
-        return Batch(parent, (parent << DISC_SHIFT) | sub, succ, has_succ, has_err, err_site, fired)
+                self._fire_all(self.timeouts, words[stuck], rows[stuck], {}, b)
+        if b.parts:
+            b.parent = np.concatenate([p[0] for p in b.parts])
+            b.disc = (b.parent << DISC_SHIFT) | np.concatenate([p[1] for p in b.parts])
+            b.words = np.concatenate([p[2] for p in b.parts])
+            b.parts = []
+        return b
 
     def _fire_all(self, insts: list[StepInst], words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
-                  parts: list[Any], has_succ: np.ndarray, has_err: np.ndarray, fired: set[str],
-                  err_site: dict[Any, int]) -> None:
+                  b: Batch) -> None:
         runner = self.runner
         for si in insts:
             runner.errors = []
             outs = self._fire(si, words, rows, cache)
             for err_rows, site in runner.errors:
-                has_err[err_rows] = True
+                b.has_err[err_rows] = True
                 first = int(err_rows.min())
-                if site not in err_site or first < err_site[site]:
-                    err_site[site] = first
+                if site not in b.err_site or first < b.err_site[site]:
+                    b.err_site[site] = first
             keys = sorted({k for _, k in outs})
             rank = {k: i for i, k in enumerate(keys)}
             for f, k in outs:
                 if f.n == 0:
                     continue
+                assert f.rows is not None and f.words is not None
+                b.counts[f.rows] += 1
+                b.fired.add(si.label)
+                if not f.over:
+                    continue
                 out = f.words.copy()
                 for leaf_id, val in f.over.items():
                     self.codec.write(out, self.codec.leaves[leaf_id], val)
-                assert f.rows is not None
-                has_succ[f.rows] = True
-                fired.add(si.label)
-                sub = np.full(f.n, si.rank * KEY_SPAN + rank[k], dtype=np.int64)
-                parts.append((f.rows, sub, out))
+                moved = (out != f.words).any(axis=1) if out.shape[1] > 1 else out[:, 0] != f.words[:, 0]
+                if not moved.all():
+                    out, prow = out[moved], f.rows[moved]
+                else:
+                    prow = f.rows
+                if len(prow):
+                    b.parts.append((prow, np.full(len(prow), si.rank * KEY_SPAN + rank[k], dtype=np.int64), out))
 
     def _fire(self, si: StepInst, words: np.ndarray, rows: np.ndarray, cache: dict[int, Any]) -> list[Any]:
         runner = self.runner

@@ -270,17 +270,12 @@ class VectorSearch:
     def _fresh(self, words: np.ndarray, b: Batch) -> tuple[np.ndarray, np.ndarray]:
         """The successors never stored before, once each, in discovery order, and their parent rows.
 
-        Self-loops are dropped first (a parent is stored); the rest is sorted by key once:
+        Self-loops are not in the batch (a parent is stored); the rest is sorted by key once:
         equal keys form groups, each group's first discovery is its smallest ``disc``, and
         unseen groups are looked up in the sorted store with sorted needles.
         """
         keys = self._keys(b.words)
         disc = b.disc
-        moved = keys != self._keys(words)[b.parent]
-        if not moved.all():
-            keys, disc, rows = keys[moved], disc[moved], np.flatnonzero(moved)
-        else:
-            rows = None
         if not len(keys):
             return np.zeros((0, self.words), dtype=np.uint64), np.zeros(0, dtype=np.int64)
         o = np.argsort(keys)
@@ -292,8 +287,6 @@ class VectorSearch:
         first = first[fresh]
         order = np.argsort(first)
         at, first = at[order], first[order]
-        if rows is not None:
-            at = rows[at]
         return b.words[at], first >> DISC_SHIFT
 
     def _chunk(self, words: np.ndarray, g0: int, depth: int) -> int | None:
@@ -311,7 +304,7 @@ class VectorSearch:
                 p_lim = int(hit[0])
         n_lim = int(np.searchsorted(new_parent, p_lim, "left"))
         terminal = ~b.has_succ & ~b.has_err
-        counts = np.bincount(b.parent, minlength=m) if len(b.parent) else np.zeros(m, dtype=np.int64)
+        counts = b.counts
         # events: (parent row, kind, new row); kinds 0 step error, 1 deadlock, 2 invariant
         events: list[tuple[int, int, int]] = sorted({(r, 0, 0) for r in b.err_site.values() if r < p_lim})
         if self.check_deadlock and "deadlock" not in self.results:
