@@ -272,7 +272,6 @@ class ExprLowerer:
                            f"write `{name}[i]`, bind one with `forall w in {name}: …`, or use `all {name}`")
             return ir.Lit(ir.Inst(name, 0), rt, span)
         if name in sy.types:
-            t = sy.types[name]
             raise fail("ACC214", f"`{name}` is a type, not a value", span,
                        f"write `all {name}` for the set of its values")
         if ctx.role is not None:

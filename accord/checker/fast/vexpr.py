@@ -120,6 +120,13 @@ def widen(v: Any, n: int) -> Any:
     return np.full(n, int(v), dtype=np.int64)
 
 
+def widen_mask(m: Any, n: int) -> np.ndarray:
+    """A mask (array or constant) as a uint64 array of ``n`` entries."""
+    if is_arr(m):
+        return m.astype(U64, copy=False)
+    return np.full(n, int(m), dtype=U64)
+
+
 def eq(a: Any, b: Any) -> Any:
     """Equality of two eval trees."""
     if isinstance(a, list):
@@ -479,7 +486,7 @@ class Ev:
                 if not is_arr(keep) and not keep:
                     return 0
                 b = self.under(keep, lambda: self.elem_bit(e.type.elem, self.ev(e.elem)))
-                return where(keep, b, 0) if is_arr(keep) else b
+                return np.where(keep, widen_mask(b, len(keep)), U64(0)) if is_arr(keep) else b
             out = _setop("union", out, self.bind(e.var, x, one))
         return out
 
@@ -570,8 +577,8 @@ class Ev:
 
 def _setop(op: str, a: Any, b: Any) -> Any:
     if is_arr(a) or is_arr(b):
-        a = a if is_arr(a) else U64(int(a))
-        b = b if is_arr(b) else U64(int(b))
+        a = a.astype(U64, copy=False) if is_arr(a) else U64(int(a))
+        b = b.astype(U64, copy=False) if is_arr(b) else U64(int(b))
     else:
         a, b = int(a), int(b)
     if op == "union":

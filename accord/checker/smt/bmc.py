@@ -26,7 +26,7 @@ from typing import Any, Callable
 import z3
 
 from accord import ir
-from accord.checker.result import CheckResult, PropertyResult, Stats, Trace, Verdict
+from accord.checker.result import CheckResult, PropertyResult, Stats, Verdict
 from accord.checker.smt.encode import Encoding, encode
 from accord.checker.trace import ReplayError, replay_path, violation_step
 from accord.diagnostics import Diagnostic
