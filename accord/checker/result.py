@@ -63,6 +63,16 @@ class Stats:
     unreduced_distinct: int | None = None
     coverage_missing: list[str] = field(default_factory=list)
     engine: str = "explicit-bfs"
+    #: "por": the counts are those of a state graph reduced by partial-order reduction
+    #: (never the full count); None: unreduced (symmetry is reported by ``symmetry``)
+    reduced: str | None = None
+    #: memory the search took per stored state (resident-memory growth / distinct), when measured
+    bytes_per_state: float | None = None
+    #: hash compaction: bits per stored fingerprint (0: states are stored whole)
+    fingerprint_bits: int = 0
+    #: hash compaction: upper bound on the probability that a state was missed (n^2 / 2^65)
+    omission_probability: float | None = None
+    workers: int = 1  # processes that shared the search
 
     @property
     def states_per_second(self) -> float:

@@ -18,11 +18,14 @@ from accord.semantics.layout import Layout
                "leads_to. See `accord --help` for exit codes.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="Override a constant (repeatable).")
-@click.option("--engine", type=click.Choice(["explicit", "vector", "explicit-generic"]), default="explicit",
+@click.option("--engine", type=click.Choice(["explicit", "vector", "explicit-generic", "smt"]), default="explicit",
               show_default=True,
               help="explicit: the vector engine when the spec is in its fragment, else the generic one "
               "(same results); vector: only the vector engine (an error outside its fragment); "
-              "explicit-generic: only the reference engine.")
+              "explicit-generic: only the reference engine; smt: bounded model checking with Z3 to --depth "
+              "(safety only; never reports `holds`).")
+@click.option("--depth", type=click.IntRange(min=1), default=10, show_default=True,
+              help="--engine smt: check every run of at most this many states.")
 @click.option("--strategy", type=click.Choice(["bfs", "dfs"]), default="bfs", show_default=True,
               help="Breadth-first finds shortest counterexamples.")
 @click.option("--format", "formats", multiple=True, metavar="NAME[=PATH]",
@@ -44,7 +47,7 @@ from accord.semantics.layout import Layout
 def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, formats: tuple[str, ...],
           output: str | None, max_states: int | None, max_seconds: float | None, max_memory: float | None,
           max_depth: int | None, keep_going: bool, no_symmetry: bool, deadlock: bool | None,
-          transport: str | None = None) -> None:
+          transport: str | None = None, depth: int = 10) -> None:
     overrides = parse_consts(consts)
     try:
         plan = plan_outputs(formats, output)
@@ -61,7 +64,12 @@ def check(file: str, consts: tuple[str, ...], engine: str, strategy: str, format
                  max_depth=max_depth, stop_at_first=not keep_going, symmetry=not no_symmetry,
                  deadlock=deadlock, progress=progress,
                  parameters={c.name: c.value for c in proto.consts if not c.declared})
-    result = _run_engine(engine, proto, cfg)
+    if engine == "smt":
+        from accord.cli.prove import smt_check
+
+        result = smt_check(proto, cfg, depth)
+    else:
+        result = _run_engine(engine, proto, cfg)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     lay = Layout.build(proto)

@@ -26,8 +26,12 @@ def _register() -> None:
     cli.add_command(fmt.fmt)
     cli.add_command(export.export)
     cli.add_command(monitor.monitor)
-    from accord.cli import lsp
+    from accord.cli import prove
 
+    cli.add_command(prove.prove)
+    from accord.cli import init, lsp
+
+    cli.add_command(init.init)
     cli.add_command(lsp.lsp)
 
 

@@ -71,8 +71,12 @@ def render_result(result: CheckResult, lay: Layout, show_traces: bool = True) ->
         out.append("  (no properties declared: only exploring)")
     orbit = " (orbits under symmetry)" if s.symmetry else ""
     tail = "" if result.complete else " (incomplete)"
-    out.append(f"  {s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
-               f"{s.seconds:.2f}s ({s.states_per_second:,.0f} states/s){tail}")
+    if s.engine.startswith("smt"):  # symbolic engines count no states
+        what = "bounded model checking" if s.engine == "smt-bmc" else "k-induction"
+        out.append(f"  SMT {what}: depth {s.depth}, {s.seconds:.2f}s{tail}")
+    else:
+        out.append(f"  {s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
+                   f"{s.seconds:.2f}s ({s.states_per_second:,.0f} states/s){tail}")
     if s.coverage_missing:
         out.append("  never taken: " + ", ".join(s.coverage_missing))
     verdict = result.verdict.value

@@ -82,9 +82,11 @@ class Expander:
     def _fire_all(self, insts: list[StepInst], words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
                   b: Batch) -> None:
         runner = self.runner
+        dead: dict[tuple[int, Inst], np.ndarray] = {}  # rows whose parameter domains raised, per step
         for si in insts:
             runner.errors = []
-            outs = self._fire(si, words, rows, cache)
+            outs = self._fire(si, words, rows, cache, dead.setdefault((id(si.step), si.inst), np.zeros(
+                len(b.counts), dtype=bool)) if si.member else None)
             for err_rows, site in runner.errors:
                 b.has_err[err_rows] = True
                 first = int(err_rows.min())
@@ -111,7 +113,11 @@ class Expander:
                 if len(prow):
                     b.parts.append((prow, np.full(len(prow), si.rank * KEY_SPAN + rank[k], dtype=np.int64), out))
 
-    def _fire(self, si: StepInst, words: np.ndarray, rows: np.ndarray, cache: dict[int, Any]) -> list[Any]:
+    def _fire(self, si: StepInst, words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
+              dead: np.ndarray | None) -> list[Any]:
+        """The outcomes of one step instance over rows. ``dead``: rows (of the batch) where an earlier
+        binding of the same step raised in a parameter domain; the generic engine binds no more
+        parameters there, and rows raising here are added to it."""
         runner = self.runner
         f: Frame | None = Frame(self.codec, words, rows, si.inst, si.bound, None, si.sender)
         assert f is not None
@@ -122,11 +128,15 @@ class Expander:
         if f is not None and si.chan is not None:
             leaf, pos = si.chan
             f = runner.filter(f, has_bit(f.read(leaf), pos))
+        if f is not None and dead is not None and dead.any():
+            f = runner.filter(f, ~dead[f.rows])
         for name, dom in si.member:
             if f is None:
                 return []
             ev = Ev(f)
             d = ev.ev(dom)
+            if dead is not None and ev.err is not False:
+                dead[f.rows if ev.err is True else f.rows[ev.err]] = True
             g = runner.drop_errors(f, ev.err, si.step)
             if g is None:
                 return []

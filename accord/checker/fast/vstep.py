@@ -83,9 +83,11 @@ def _bindings(codec: Codec, s: ir.Step, inst: Inst, i: int, bound: dict[str, Any
     if i == len(s.params):
         return [(dict(bound), list(member))]
     name, dom = s.params[i]
-    static = Frame(codec, None, None, inst, bound)
+    static = Ev(Frame(codec, None, None, inst, bound))
     try:
-        cands = [(x, False) for _, x, _ in Ev(static).iterate(dom)]
+        cands = [(x, False) for _, x, _ in static.iterate(dom)]
+        if static.err is not False:  # raises whatever the state: let the search report it
+            raise NotStatic(name)
     except NotStatic:
         if not isinstance(dom.type, ir.SetType):
             raise Unsupported("a parameter over a sequence") from None

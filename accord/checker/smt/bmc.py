@@ -27,7 +27,7 @@ import z3
 
 from accord import ir
 from accord.checker.result import CheckResult, PropertyResult, Stats, Verdict
-from accord.checker.smt.encode import Encoding, encode
+from accord.checker.smt.encode import CHANNEL_BOUND, Encoding, encode
 from accord.checker.trace import ReplayError, replay_path, violation_step
 from accord.diagnostics import Diagnostic
 from accord.semantics.model import Model, State
@@ -68,10 +68,14 @@ class Unroller:
 
 
 def bmc(proto: ir.Protocol, depth: int, stop_at_first: bool = True, deadlock: bool | None = None,
-        parameters: dict[str, Any] | None = None, progress: Progress | None = None) -> CheckResult | Diagnostic:
-    """Check every safety property on all runs of at most ``depth`` states."""
+        parameters: dict[str, Any] | None = None, progress: Progress | None = None,
+        channel_bound: int = CHANNEL_BOUND) -> CheckResult | Diagnostic:
+    """Check every safety property on all runs of at most ``depth`` states.
+
+    ``deadlock`` overrides the spec's ``check deadlock``; ``channel_bound`` is how many messages the
+    encoding holds on a channel declared without a capacity (a run past it ends the search, UNKNOWN)."""
     started = time.monotonic()
-    enc = encode(proto, deadlock)
+    enc = encode(proto, deadlock, channel_bound)
     if isinstance(enc, Diagnostic):
         return enc
     model = Model(proto)
@@ -210,11 +214,11 @@ def _result(proto: ir.Protocol, enc: Encoding, results: dict[str, PropertyResult
             stopped_at: int | None, escaped_at: int | None, seconds: float, parameters: dict[str, Any]
             ) -> CheckResult:
     out: list[PropertyResult] = []
-    notes = [f"SMT bounded model checking: {len(enc.branches)} transition branches, {len(enc.leaves)} state "
-             "variables; no state counts"]
+    notes = [f"SMT encoding: {len(enc.branches)} transition branches, {len(enc.leaves)} state variables"]
     if escaped_at is not None:
-        why = (f"no violation up to depth {escaped_at - 1}; at depth {escaped_at} a sent message has a field "
-               "outside its declared type, which the SMT encoding cannot follow (use --engine explicit)")
+        why = (f"no violation up to depth {escaped_at}; a step from depth {escaped_at} sends a message the SMT "
+               f"encoding cannot hold (a field outside its type, or more than {enc.bound} messages on a channel "
+               "without a capacity): use --engine explicit")
         notes.append(why)
     elif stopped_at is not None:
         why = "not decided: the search stopped at the first violation (use --continue to go on)"
