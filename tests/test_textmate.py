@@ -173,3 +173,35 @@ def test_vscode_extension_manifest():
     result = CliRunner().invoke(cli, [*command[1:], "--help"])
     assert result.exit_code == 0 and "language server" in result.output
     assert manifest["dependencies"] == {"vscode-languageclient": "^9.0.1"}
+
+
+def _fenced(lang: str) -> list[str]:
+    text = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    return [m.group(1) for m in re.finditer(rf"^ *```{lang}\n(.*?)^ *```", text, re.DOTALL | re.MULTILINE)]
+
+
+def test_editors_doc_snippets_name_real_settings_and_commands():
+    import tomllib
+
+    (helix,) = _fenced("toml")
+    config = tomllib.loads(helix)
+    assert config["language-server"]["accord"] == {"command": "accord", "args": ["lsp"]}
+    (lang,) = config["language"]
+    assert lang["scope"] == GRAMMAR["scopeName"] and lang["file-types"] == ["accord"]
+    assert lang["language-servers"] == ["accord"]
+
+    (settings,) = _fenced("json")
+    declared = json.loads((EDITORS / "package.json").read_text(encoding="utf-8"))["contributes"]["configuration"]
+    assert set(json.loads(settings)) == set(declared["properties"])
+
+    lua = _fenced("lua")
+    assert len(lua) == 2 and all('cmd = { "accord", "lsp" }' in block for block in lua)
+    (elisp,) = _fenced("elisp")
+    assert '(accord-mode "accord" "lsp")' in elisp
+    shell = "\n".join(_fenced("sh"))
+    for line in shell.splitlines():
+        words = line.split("#")[0].split()
+        if words[:1] == ["accord"] and words[1] in ("init", "lsp"):
+            assert CliRunner().invoke(cli, [words[1], "--help"]).exit_code == 0
+            for opt in (w for w in words[2:] if w.startswith("--")):
+                assert opt in CliRunner().invoke(cli, [words[1], "--help"]).output, opt

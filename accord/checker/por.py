@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from accord import ir
 from accord.ir.types import Inst, MapType, domain, size
+from accord.semantics.evaluate import Env, compile_expr
+from accord.semantics.layout import RoleView
 from accord.semantics.model import Model, State, StepError
 
 if TYPE_CHECKING:
@@ -51,6 +53,31 @@ if TYPE_CHECKING:
 
 _PURE = (ir.Lit, ir.ConstRef, ir.SelfRef, ir.Field, ir.Index, ir.Unary, ir.Binary, ir.SetLit, ir.SetComp,
          ir.RecordLit, ir.MapLit, ir.SeqLit, ir.AllOf, ir.Quant, ir.IfExpr, ir.Call, ir.MsgCons)
+
+
+def _free_bound(e: Any, bound: set[str]) -> bool:
+    """Whether ``e`` reads a bound name (parameter, message field, let) it does not bind itself."""
+    if isinstance(e, tuple):
+        return any(_free_bound(x, bound) for x in e)
+    if not isinstance(e, ir.Expr):
+        return False
+    if isinstance(e, ir.VarRef):
+        return e.scope is ir.Scope.BOUND and e.name not in bound
+    if isinstance(e, ir.Quant):
+        inner = set(bound)
+        for name, dom in e.binders:
+            if _free_bound(dom, inner):
+                return True
+            inner.add(name)
+        return _free_bound(e.body, inner)
+    if isinstance(e, (ir.SetComp, ir.MapLit)):
+        inner = bound | {e.var}
+        parts = [e.elem, e.cond] if isinstance(e, ir.SetComp) else [e.body]
+        if isinstance(e, ir.SetComp) and _free_bound(e.domain, bound):
+            return True
+        return any(_free_bound(x, inner) for x in parts if x is not None)
+    return any(_free_bound(getattr(e, f.name), bound) for f in dataclasses.fields(e)
+               if f.name not in ("type", "span"))
 
 
 class _Opaque(Exception):
@@ -84,8 +111,12 @@ class _Footprints:
         self.bits: dict[Any, int] = {}
         by_label = {cs.label: cs for cs in model.steps}
         self.units: list[tuple[int, int, int]] = []  # (reads, writes, appends) per unit
+        #: per protocol unit: (guard conjuncts as (test, reads), incoming channel slots, channel reads)
+        self.why_off: list[tuple[list[tuple[Any, int]], list[int], int]] = []
         for label, inst in model.units:
-            self.units.append(self._step(by_label[label], inst))
+            cs = by_label[label]
+            self.units.append(self._step(cs, inst))
+            self.why_off.append(self._disabling(cs, inst))
         self.fault_units: list[tuple[int, int]] = []  # (budget slot, unit id)
         for f, slot in model.faults:
             fp = self._fault(f, slot)
@@ -258,6 +289,25 @@ class _Footprints:
         self._stmts(step.body, role, idx, acc)
         return self._mask(acc[0]), self._mask(acc[1]), self._mask(acc[2])
 
+    def _disabling(self, cs: Any, inst: Inst) -> tuple[list[tuple[Any, int]], list[int], int]:
+        """What can keep a unit disabled: each guard conjunct that mentions no parameter or message
+        field (a compiled test and its reads), and, for a handler, its incoming channel slots."""
+        view = RoleView(self.lay, inst.role)
+        conjuncts: list[tuple[Any, int]] = []
+        todo = [cs.step.guard] if cs.step.guard is not None else []
+        while todo:
+            e = todo.pop(0)
+            if isinstance(e, ir.Binary) and e.op == "and":
+                todo[:0] = [e.left, e.right]
+                continue
+            if _free_bound(e, set()):
+                continue
+            conjuncts.append((compile_expr(e, view), self._mask(self._expr(e, inst.role, inst.idx))))
+        slots: list[int] = []
+        if cs.step.kind is ir.StepKind.HANDLER:
+            slots = [ci.slot for ch in cs.channels for ci in self.lay.incoming(ch, inst.idx)]
+        return conjuncts, slots, self._mask({("C", sl) for sl in slots})
+
     def _fault(self, f: ir.Fault, slot: int) -> tuple[int, int, int] | None:
         res: set[Any] = {("F", slot)}
         kind = f.kind
@@ -288,23 +338,39 @@ class Reducer:
         self.model = model
         fp = _Footprints(model, constraint_exprs)
         self.fault_units = fp.fault_units
-        n = len(fp.units)
+        units = fp.units
+        n = len(units)
+        writers: dict[int, int] = {}  # resource bit -> units writing or appending to it
+
+        def writing(mask: int) -> int:
+            out = 0
+            while mask:
+                low = mask & -mask
+                mask ^= low
+                found = writers.get(low)
+                if found is None:
+                    found = writers[low] = sum(1 << v for v, (_, w, a) in enumerate(units) if (w | a) & low)
+                out |= found
+            return out
+
         self.conf = [0] * n  # units dependent on u (u enabled)
-        self.nes = [0] * n  # units that may enable u (u disabled)
-        for u, (ru, wu, au) in enumerate(fp.units):
-            for v, (rv, wv, av) in enumerate(fp.units):
-                if v == u:
-                    continue
-                if (wu & (rv | wv | av)) or (au & (rv | wv)) or (ru & (wv | av)):
+        for u, (ru, wu, au) in enumerate(units):
+            for v, (rv, wv, av) in enumerate(units):
+                if v != u and ((wu & (rv | wv | av)) or (au & (rv | wv)) or (ru & (wv | av))):
                     self.conf[u] |= 1 << v
-                if (wv | av) & ru:
-                    self.nes[u] |= 1 << v
+        self.nes = [writing(r) & ~(1 << u) for u, (r, _, _) in enumerate(units)]  # may enable u (disabled)
+        # sharper reasons a disabled protocol unit stays disabled (see successors)
+        lay = model.layout
+        self.me = [lay.inst_slot(inst) for _, inst in model.units]
+        self.crash_nes = [writing(fp._bit(("X", inst.role))) if inst.role in lay.crash_slot else 0
+                          for _, inst in model.units]
+        self.guards = [[(test, writing(reads)) for test, reads in conj] for conj, _, _ in fp.why_off]
+        self.inboxes = [(slots, writing(chans)) for _, slots, chans in fp.why_off]
         self.visible = 0
-        for u, (_, w, a) in enumerate(fp.units):
+        for u, (_, w, a) in enumerate(units):
             if (w | a) & fp.prop_reads:
                 self.visible |= 1 << u
         self.proto_mask = (1 << fp.n_protocol) - 1
-        self.decisions: dict[int, int] = {}  # enabled units -> stubborn enabled units (== enabled: none)
         self.expanded = 0
         self.reduced = 0
 
@@ -312,18 +378,37 @@ class Reducer:
         return (f"partial-order reduction: {self.reduced:,} of {self.expanded:,} expanded states took a reduced "
                 "set of steps; the counts are of the reduced state graph")
 
-    def _closure(self, seed: int, enabled: int, best: int) -> int:
+    def _enablers(self, u: int, st: State, crashed: int) -> int:
+        """Units one of which must fire before the disabled unit ``u`` can be enabled in ``st``."""
+        if u >= len(self.me):
+            return self.nes[u]
+        if crashed >> u & 1:
+            return self.crash_nes[u]
+        slots, chan_nes = self.inboxes[u]
+        if slots and not any(st[sl] for sl in slots):
+            return chan_nes
+        best = self.nes[u]
+        if self.guards[u]:
+            env = Env(st, self.me[u], {}, self.model.layout)
+            for test, nes in self.guards[u]:
+                try:
+                    off = not test(env)
+                except Exception:
+                    continue
+                if off and nes.bit_count() < best.bit_count():
+                    best = nes
+        return best
+
+    def _closure(self, seed: int, enabled: int, best: int, enablers: Any) -> int:
         """The enabled units of the stubborn set grown from ``seed`` (0: no better than ``best``)."""
         t = 1 << seed
         work = [seed]
         while work:
             u = work.pop()
-            add = (self.conf[u] if enabled >> u & 1 else self.nes[u]) & ~t
+            add = (self.conf[u] if enabled >> u & 1 else enablers(u)) & ~t
             if add:
                 t |= add
-                if t & enabled & self.visible:
-                    return 0
-                if best and (t & enabled).bit_count() >= best:
+                if t & enabled & self.visible or (t & enabled).bit_count() >= best:
                     return 0
                 while add:
                     low = add & -add
@@ -331,23 +416,24 @@ class Reducer:
                     add ^= low
         return t & enabled
 
-    def choose(self, enabled: int) -> int:
+    def choose(self, enabled: int, st: State, crashed: int) -> int:
         """The enabled units to explore (``enabled`` itself when no proper stubborn set exists)."""
-        found = self.decisions.get(enabled)
-        if found is not None:
+        memo: dict[int, int] = {}
+
+        def enablers(u: int) -> int:
+            found = memo.get(u)
+            if found is None:
+                found = memo[u] = self._enablers(u, st, crashed)
             return found
+
         best, best_n = enabled, enabled.bit_count()
-        seeds = enabled & self.proto_mask
+        seeds = enabled & self.proto_mask & ~self.visible
         while seeds and best_n > 1:
             low = seeds & -seeds
             seeds ^= low
-            u = low.bit_length() - 1
-            if self.visible >> u & 1:
-                continue
-            t = self._closure(u, enabled, best_n)
-            if t and t.bit_count() < best_n:
+            t = self._closure(low.bit_length() - 1, enabled, best_n, enablers)
+            if t:
                 best, best_n = t, t.bit_count()
-        self.decisions[enabled] = best
         return best
 
     def successors(self, search: "_Search", st: State, depth: int
@@ -358,12 +444,13 @@ class Reducer:
         roles = model.proto.role_map
         errors: list[StepError] = []
         groups: list[tuple[int, list[Any]]] = []
-        enabled = 0
+        enabled = crashed = 0
         for cs in model.normal_steps:
             r = roles[cs.role]
             for i in range(r.count):
                 inst = Inst(r.name, i)
                 if lay.is_crashed(st, inst):
+                    crashed |= 1 << model.unit_of[(cs.label, inst)]
                     continue
                 n_err = len(errors)
                 outs = list(cs.fire(st, inst, False, errors))
@@ -378,7 +465,7 @@ class Reducer:
         taken = {u for u, _ in groups}
         proto_any = bool(enabled & self.proto_mask)
         self.expanded += 1
-        pick = self.choose(enabled) if proto_any else enabled
+        pick = self.choose(enabled, st, crashed) if proto_any else enabled
         if pick != enabled:
             succ = [x for u, outs in groups if pick >> u & 1 for x in outs]
             succ += [(tr, nxt) for tr, nxt in faults if pick >> self._fault_unit(st, nxt) & 1]

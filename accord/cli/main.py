@@ -33,6 +33,10 @@ def _register() -> None:
 
     cli.add_command(init.init)
     cli.add_command(lsp.lsp)
+    from accord.cli import fuzz, replay
+
+    cli.add_command(fuzz.fuzz_cmd, "fuzz")
+    cli.add_command(replay.replay_cmd, "replay")
 
 
 _register()

@@ -81,8 +81,7 @@ class Lines:
             return lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
         sl, sc = self.to_lsp(span.line, span.column, encoding)
         el, ec = self.to_lsp(span.end_line, span.end_column, encoding)
-        if (el, ec) < (sl, sc):
-            el, ec = sl, sc
+        el, ec = max((el, ec), (sl, sc))
         return lsp.Range(lsp.Position(sl, sc), lsp.Position(el, ec))
 
 
@@ -114,4 +113,4 @@ def to_lsp_diagnostic(d: Diagnostic, lines: Lines, encoding: str, uri: str) -> l
     )
 
 
-__all__ = ["Lines", "UNNECESSARY", "encoding_name", "normalize", "to_lsp_diagnostic"]
+__all__ = ["UNNECESSARY", "Lines", "encoding_name", "normalize", "to_lsp_diagnostic"]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _MAX_LINES = 12
 
 
-def _written(sym: Symbol, doc: "Analysis", header: bool = False) -> str:
+def _written(sym: Symbol, doc: Analysis, header: bool = False) -> str:
     """The declaration's text; with ``header``, up to its body's opening brace."""
     full = sym.full
     lines = [doc.source.line(n) for n in range(full.line, full.end_line + 1)]
@@ -70,7 +70,7 @@ def _block(text: str) -> str:
     return f"```accord\n{text}\n```"
 
 
-def hover_text(sym: Symbol, doc: "Analysis") -> str:
+def hover_text(sym: Symbol, doc: Analysis) -> str:
     """Markdown for the symbol: its declaration and the facts the IR gives."""
     proto = doc.proto
     kind = sym.kind
@@ -87,7 +87,7 @@ def hover_text(sym: Symbol, doc: "Analysis") -> str:
     return text + (f"\n{fact}" if fact else "")
 
 
-def _fact(sym: Symbol, doc: "Analysis", proto: ir.Protocol | None) -> str | None:
+def _fact(sym: Symbol, doc: Analysis, proto: ir.Protocol | None) -> str | None:
     kind = sym.kind
     if kind == "member":
         return f"member of enum `{sym.container}`"

@@ -172,6 +172,9 @@ def _overrides(opts: Any) -> dict[str, int | bool]:
 
 def serve() -> None:
     """Run the server over standard input and output until the client says exit."""
+    from accord.dsl.parse import parser
+
+    parser()  # build the LALR tables now (about half a second), not on the first document opened
     make_server().start_io()
 
 

@@ -50,7 +50,7 @@ def _detail(sym: Symbol) -> str | None:
     return sym.kind if sym.kind in ("const", "type", "channel") else None
 
 
-def _outline(doc: "Analysis") -> list[tuple[Symbol, list[Symbol]]]:
+def _outline(doc: Analysis) -> list[tuple[Symbol, list[Symbol]]]:
     syms = [s for s in doc.index.symbols.values() if s.kind in _KINDS]
     syms.sort(key=lambda s: (s.full.line, s.full.column))
     tops: dict[str, tuple[Symbol, list[Symbol]]] = {}
@@ -62,13 +62,13 @@ def _outline(doc: "Analysis") -> list[tuple[Symbol, list[Symbol]]]:
         if parent is not None and parent in tops:
             tops[parent][1].append(s)
             continue
-        entry = (s, [])
+        entry: tuple[Symbol, list[Symbol]] = (s, [])
         tops[s.key] = entry
         out.append(entry)
     return out
 
 
-def document_symbols(doc: "Analysis", encoding: str) -> list[Any]:
+def document_symbols(doc: Analysis, encoding: str) -> list[Any]:
     from lsprotocol import types as lsp
 
     def one(s: Symbol, children: list[Symbol]) -> Any:
@@ -84,7 +84,7 @@ def document_symbols(doc: "Analysis", encoding: str) -> list[Any]:
     return [one(s, children) for s, children in _outline(doc)]
 
 
-def flat_symbols(doc: "Analysis", encoding: str, uri: str) -> list[Any]:
+def flat_symbols(doc: Analysis, encoding: str, uri: str) -> list[Any]:
     """For clients without hierarchical symbols: SymbolInformation with container names."""
     from lsprotocol import types as lsp
 
@@ -100,7 +100,7 @@ def flat_symbols(doc: "Analysis", encoding: str, uri: str) -> list[Any]:
     return out
 
 
-def _step_name(s: Symbol, doc: "Analysis") -> str:
+def _step_name(s: Symbol, doc: Analysis) -> str:
     """Handlers show as ``on Msg``, the timeout step as ``on timeout``, actions by name."""
     line = doc.source.line(s.full.line)[s.full.column - 1:]
     if line.startswith("on"):

@@ -75,6 +75,11 @@ def result_json(result: CheckResult, lay: Layout, spec: str) -> dict[str, Any]:
         "seconds": round(s.seconds, 4),
         "states_per_second": round(s.states_per_second, 1),
         "peak_memory_mb": round(s.peak_memory_mb, 1),
+        "bytes_per_state": round(s.bytes_per_state, 1) if s.bytes_per_state is not None else None,
+        "reduced": s.reduced,
+        "hash_compaction": ({"fingerprint_bits": s.fingerprint_bits,
+                             "omission_probability": s.omission_probability} if s.fingerprint_bits else None),
+        "workers": s.workers,
         "coverage": {"never_taken": s.coverage_missing},
         "notes": result.notes,
         "properties": [

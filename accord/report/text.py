@@ -70,17 +70,27 @@ def render_result(result: CheckResult, lay: Layout, show_traces: bool = True) ->
     if not result.results:
         out.append("  (no properties declared: only exploring)")
     orbit = " (orbits under symmetry)" if s.symmetry else ""
+    if getattr(s, "reduced", None) == "por":
+        orbit += " (reduced by partial-order reduction, not the full count)"
     tail = "" if result.complete else " (incomplete)"
+    if getattr(s, "workers", 1) > 1:
+        tail += f" on {s.workers} processes"
     if s.engine.startswith("smt"):  # symbolic engines count no states
         what = "bounded model checking" if s.engine == "smt-bmc" else "k-induction"
         out.append(f"  SMT {what}: depth {s.depth}, {s.seconds:.2f}s{tail}")
     else:
         out.append(f"  {s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
                    f"{s.seconds:.2f}s ({s.states_per_second:,.0f} states/s){tail}")
+    if getattr(s, "bytes_per_state", None) is not None and s.distinct >= 10_000:  # below, noise dominates
+        store = "64-bit fingerprints" if s.fingerprint_bits else "whole states"
+        out.append(f"  memory: {s.bytes_per_state:,.0f} bytes per stored state ({store}), "
+                   f"peak {s.peak_memory_mb:,.0f} MB")
     if s.coverage_missing:
         out.append("  never taken: " + ", ".join(s.coverage_missing))
     verdict = result.verdict.value
-    out.append(f"verdict: {verdict}" + (f" ({result.limit} limit reached)" if result.limit else ""))
+    out.append(f"verdict: {verdict}" + (f" ({result.limit} limit reached)" if result.limit else "")
+               + (f" (up to hash compaction: P(a state was missed) <= {s.omission_probability:.1e})"
+                  if getattr(s, "omission_probability", None) is not None else ""))
     if show_traces:
         for r in result.results:
             if r.verdict is Verdict.VIOLATED and r.trace is not None:

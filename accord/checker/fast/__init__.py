@@ -15,11 +15,15 @@ from typing import Any
 
 from accord import ir
 from accord.checker.explicit import Config, check as generic_check
+from accord.checker.fast.channels import ChannelBound
 from accord.checker.fast.codec import Unsupported
 from accord.checker.fast.fragment import supported
 from accord.checker.fast.search import VectorSearch
 from accord.checker.result import CheckResult, PropertyResult, Verdict
 from accord.checker.symmetry import symmetry_problems
+
+DEFAULT_BOUND = 2  # packing bound of a channel without capacity, doubled while it overflows
+MAX_BOUND = 32
 
 
 def check_fast(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
@@ -33,9 +37,21 @@ def check_fast(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
         problems = symmetry_problems(proto)
         if problems:
             notes.append("symmetry reduction is off: " + "; ".join(problems[:3]))
-    search = VectorSearch(proto, cfg)
-    search.run()
-    return _result(proto, cfg, search, notes)
+    bounds: dict[int, int] = {}
+    while True:
+        try:
+            search = VectorSearch(proto, cfg, bounds=bounds)
+            search.run()
+            return _result(proto, cfg, search, notes)
+        except ChannelBound as exc:  # a channel without capacity outgrew its packing bound: widen it
+            bound = 2 * search_bound(bounds, exc.slot)
+            if bound > MAX_BOUND:
+                raise Unsupported(f"{exc} (the vector engine packs at most {MAX_BOUND})") from None
+            bounds[exc.slot] = bound
+
+
+def search_bound(bounds: dict[int, int], slot: int) -> int:
+    return bounds.get(slot, DEFAULT_BOUND)
 
 
 def check_auto(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:

@@ -3,174 +3,40 @@
 Contract: :meth:`Codec.pack` and :meth:`Codec.unpack` are inverse on the states of
 the supported fragment (``unpack(pack(s)) == s``), and two states pack to the same
 words exactly when they are equal, so packed rows can be deduplicated as numbers.
-
-A typed value is a *tree*: a scalar or ``set`` value is one :class:`Leaf` (a bit
-field); a map is a list of trees (one per key, in ``domain(key)`` order) and a
-record a list of trees (one per field). The vectorised evaluator works on *eval
-values* of leaves (see :func:`to_eval` and :func:`leaf_eval`):
-
-=========  =====================================  ==========================
-type       eval value                             stored code
-=========  =====================================  ==========================
-bool       bool                                   0 / 1
-lo..hi     the integer itself (int64)             value - lo
-enum       member index                           same
-role       instance index                         same
-set of T   uint64 mask, bit = eval value of elem  mask >> lo (ints), mask
-channel    uint64 mask over the channel universe  same
-=========  =====================================  ==========================
-
-Sets hold booleans, numbers in 0..63, enum members or role instances (at most 64
-values); anything else is outside the fragment (see :mod:`.fragment`).
+Value codes are described in :mod:`.codec_base`, channel forms in :mod:`.channels`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from accord import ir
-from accord.ir.types import Inst, domain, sort_key
-from accord.semantics.layout import ChanInst, Layout
+from accord.checker.fast.codec_base import (NONE, WORD, Leaf, Unsupported, bits_for, eval_code, from_eval,
+                                            from_pos, leaf_eval, pos_of, scalar, set_elem_ok, to_eval,
+                                            type_problem)
+from accord.checker.fast.channels import ChanCodec
+from accord.ir.types import domain, sort_key
+from accord.semantics.layout import Layout
 
 U64 = np.uint64
-WORD = 64
-
-
-class Unsupported(Exception):
-    """The spec (or a value met during the search) is outside the vector engine's fragment."""
-
-
-@dataclass
-class Leaf:
-    """One bit field. ``kind``: bool | int | enum | role | set | chan | budget | crash."""
-
-    id: int
-    kind: str
-    bits: int
-    lo: int = 0  # int: the type's lower bound; set of ints: the lowest storable element
-    type: Any = None
-    word: int = 0
-    shift: int = 0
-
-    @property
-    def mask(self) -> int:
-        return (1 << self.bits) - 1
-
-
-def scalar(t: ir.Type) -> bool:
-    return isinstance(t, (ir.BoolType, ir.IntType, ir.EnumType, ir.RoleType))
-
-
-def set_elem_ok(t: ir.Type) -> str | None:
-    """Why a ``set of t`` cannot be a bit mask (None: it can)."""
-    if isinstance(t, ir.IntType):
-        return None if 0 <= t.lo and t.hi < WORD else f"a set of numbers outside 0..{WORD - 1}"
-    if isinstance(t, (ir.BoolType, ir.EnumType, ir.RoleType)):
-        return None if len(domain(t)) <= WORD else f"a set over more than {WORD} values"
-    return "a set of non-scalar values"
-
-
-def type_problem(t: ir.Type) -> str | None:
-    """Why values of ``t`` cannot be packed (None: they can)."""
-    if scalar(t):
-        return None
-    if isinstance(t, ir.SetType):
-        return set_elem_ok(t.elem)
-    if isinstance(t, ir.MapType):
-        if not scalar(t.key):
-            return "a map with non-scalar keys"
-        return type_problem(t.value)
-    if isinstance(t, ir.RecordType):
-        for _, ft in t.fields:
-            why = type_problem(ft)
-            if why:
-                return why
-        return None
-    if isinstance(t, ir.OptionType):
-        return "an option type"
-    if isinstance(t, ir.SeqType):
-        return "a sequence type"
-    return f"values of type {type(t).__name__}"
-
-
-def pos_of(t: ir.Type, v: Any) -> int:
-    """Eval value (a small int) of a scalar runtime value."""
-    if isinstance(t, ir.BoolType):
-        return int(v)
-    if isinstance(t, ir.IntType):
-        return int(v)
-    if isinstance(t, ir.EnumType):
-        return t.members.index(v)
-    if isinstance(t, ir.RoleType):
-        return v.idx
-    raise Unsupported(f"no scalar code for {t!r}")
-
-
-def from_pos(t: ir.Type, p: int) -> Any:
-    """The runtime value of a scalar eval value."""
-    if isinstance(t, ir.BoolType):
-        return bool(p)
-    if isinstance(t, ir.IntType):
-        return int(p)
-    if isinstance(t, ir.EnumType):
-        return t.members[p]
-    if isinstance(t, ir.RoleType):
-        return Inst(t.role, int(p))
-    raise Unsupported(f"no scalar value for {t!r}")
-
-
-def to_eval(t: ir.Type, v: Any) -> Any:
-    """A runtime value as a (constant) eval tree."""
-    if isinstance(t, ir.SetType):
-        m = 0
-        for x in v:
-            p = pos_of(t.elem, x)
-            if not 0 <= p < WORD:
-                raise Unsupported(f"set element {x!r} has no bit")
-            m |= 1 << p
-        return m
-    if isinstance(t, ir.MapType):
-        return [to_eval(t.value, x) for x in v]
-    if isinstance(t, ir.RecordType):
-        return [to_eval(ft, x) for (_, ft), x in zip(t.fields, v)]
-    if scalar(t):
-        return pos_of(t, v)
-    if v == frozenset() or v is None:
-        return 0
-    raise Unsupported(f"no eval value for {t!r}")
-
-
-def from_eval(t: ir.Type, v: Any) -> Any:
-    """An eval tree of Python scalars back as a runtime value."""
-    if isinstance(t, ir.SetType):
-        m = int(v)
-        return frozenset(from_pos(t.elem, p) for p in range(WORD) if m >> p & 1)
-    if isinstance(t, ir.MapType):
-        return tuple(from_eval(t.value, x) for x in v)
-    if isinstance(t, ir.RecordType):
-        return tuple(from_eval(ft, x) for (_, ft), x in zip(t.fields, v))
-    return from_pos(t, int(v))
-
-
-def _bits(n_values: int) -> int:
-    return max(0, (n_values - 1).bit_length())
 
 
 class Codec:
     """Bit layout of the states of one protocol (see the module docstring)."""
 
-    def __init__(self, proto: ir.Protocol, lay: Layout, universes: dict[int, list[Any]]):
+    def __init__(self, proto: ir.Protocol, lay: Layout, universes: dict[int, Any], bounds: dict[int, int] | None = None,
+                 default_bound: int = 2):
+        """``universes``: the items each channel instance may hold; ``bounds``: packing bounds of
+        channels without capacity (default ``default_bound``)."""
         self.proto = proto
         self.lay = lay
         self.leaves: list[Leaf] = []
         self.shared: dict[str, Any] = {}  # var name -> tree
         self.locals: dict[tuple[str, int], dict[str, Any]] = {}  # (role, idx) -> var -> tree
-        self.chan: dict[int, Leaf] = {}  # channel slot -> leaf
+        self.chans: dict[int, ChanCodec] = {}  # channel slot -> its packed form
         self.universe: dict[int, list[Any]] = {}  # channel slot -> items, in delivery (sort_key) order
-        self.item_pos: dict[int, dict[Any, int]] = {}
         self.budget: list[Leaf] = []
         self.crash: dict[str, list[Leaf]] = {}
         for v in proto.shared:
@@ -180,13 +46,11 @@ class Codec:
                 self.locals[(r.name, i)] = {v.name: self._tree(v.type) for v in r.vars}
         for ci in lay.chan_insts:
             items = sorted(universes.get(ci.slot, ()), key=sort_key)
-            if len(items) > WORD:
-                raise Unsupported(f"channel {ci.label} may hold {len(items)} distinct messages (at most {WORD})")
             self.universe[ci.slot] = items
-            self.item_pos[ci.slot] = {it: k for k, it in enumerate(items)}
-            self.chan[ci.slot] = self._leaf("chan", len(items), type=ci)
+            bound = (bounds or {}).get(ci.slot, default_bound)
+            self.chans[ci.slot] = ChanCodec(ci, items, bound, self._leaf)
         for f in proto.faults:
-            self.budget.append(self._leaf("budget", _bits(f.budget + 1)))
+            self.budget.append(self._leaf("budget", bits_for(f.budget + 1)))
         for role in lay.crash_slot:
             n = proto.role_map[role].count
             self.crash[role] = [self._leaf("crash", 1) for _ in range(n)]
@@ -205,15 +69,18 @@ class Codec:
         if isinstance(t, ir.BoolType):
             return self._leaf("bool", 1, type=t)
         if isinstance(t, ir.IntType):
-            return self._leaf("int", _bits(t.hi - t.lo + 1), t.lo, t)
+            return self._leaf("int", bits_for(t.hi - t.lo + 1), t.lo, t)
         if isinstance(t, ir.EnumType):
-            return self._leaf("enum", _bits(len(t.members)), type=t)
+            return self._leaf("enum", bits_for(len(t.members)), type=t)
         if isinstance(t, ir.RoleType):
-            return self._leaf("role", _bits(t.count), type=t)
+            return self._leaf("role", bits_for(t.count), type=t)
         if isinstance(t, ir.SetType):
             if isinstance(t.elem, ir.IntType):
                 return self._leaf("set", t.elem.hi - t.elem.lo + 1, t.elem.lo, t)
             return self._leaf("set", len(domain(t.elem)), type=t)
+        if isinstance(t, ir.OptionType):
+            lo = t.inner.lo if isinstance(t.inner, ir.IntType) else 0
+            return self._leaf("opt", bits_for(1 + len(domain(t.inner))), lo, t)
         if isinstance(t, ir.MapType):
             return [self._tree(t.value) for _ in domain(t.key)]
         assert isinstance(t, ir.RecordType)
@@ -246,10 +113,12 @@ class Codec:
             return int(bool(v))
         if leaf.kind == "int":
             return v - leaf.lo
-        if leaf.kind == "budget":
+        if leaf.kind in ("budget", "count"):
             return int(v)
         if leaf.kind == "set":
             return to_eval(leaf.type, v) >> leaf.lo
+        if leaf.kind == "opt":
+            return 0 if v is None else 1 + pos_of(leaf.type.inner, v) - leaf.lo
         return pos_of(leaf.type, v)
 
     def value(self, leaf: Leaf, c: int) -> Any:
@@ -257,10 +126,12 @@ class Codec:
             return bool(c)
         if leaf.kind == "int":
             return c + leaf.lo
-        if leaf.kind == "budget":
+        if leaf.kind in ("budget", "count"):
             return c
         if leaf.kind == "set":
             return from_eval(leaf.type, c << leaf.lo)
+        if leaf.kind == "opt":
+            return None if c == 0 else from_pos(leaf.type.inner, c - 1 + leaf.lo)
         return from_pos(leaf.type, c)
 
     def _put(self, out: list[int], leaf: Leaf, c: int) -> None:
@@ -304,13 +175,8 @@ class Codec:
                 for v, x in zip(r.vars, st[lay.role_base[r.name] + i]):
                     self._put_tree(out, trees[v.name], v.type, x)
         for ci in lay.chan_insts:
-            pos = self.item_pos[ci.slot]
-            m = 0
-            for it in st[ci.slot]:
-                if it not in pos:
-                    raise Unsupported(f"message {it!r} is outside the universe of {ci.label}")
-                m |= 1 << pos[it]
-            self._put(out, self.chan[ci.slot], m)
+            for leaf, c in self.chans[ci.slot].codes(st[ci.slot]):
+                self._put(out, leaf, c)
         for leaf, slot in zip(self.budget, lay.fault_slot):
             self._put(out, leaf, st[slot])
         for role, slot in lay.crash_slot.items():
@@ -329,9 +195,7 @@ class Codec:
                 trees = self.locals[(r.name, i)]
                 st[lay.role_base[r.name] + i] = tuple(self._get_tree(row, trees[v.name], v.type) for v in r.vars)
         for ci in lay.chan_insts:
-            m = self._get(row, self.chan[ci.slot])
-            items = self.universe[ci.slot]
-            st[ci.slot] = frozenset(items[k] for k in range(len(items)) if m >> k & 1)
+            st[ci.slot] = self.chans[ci.slot].value(lambda leaf: self._get(row, leaf))
         for leaf, slot in zip(self.budget, lay.fault_slot):
             st[slot] = self._get(row, leaf)
         for role, slot in lay.crash_slot.items():
@@ -358,33 +222,5 @@ class Codec:
         words[:, leaf.word] = col
 
 
-def leaf_eval(leaf: Leaf, c: np.ndarray) -> np.ndarray:
-    """Stored codes -> eval values."""
-    if leaf.kind in ("bool", "crash"):
-        return c.astype(bool)
-    if leaf.kind == "int":
-        return c.astype(np.int64) + leaf.lo
-    if leaf.kind in ("enum", "role", "budget"):
-        return c.astype(np.int64)
-    if leaf.kind == "set" and leaf.lo:
-        return c << U64(leaf.lo)
-    return c
-
-
-def eval_code(leaf: Leaf, v: Any) -> Any:
-    """Eval values -> stored codes (uint64), array or scalar."""
-    if isinstance(v, np.ndarray):
-        if leaf.kind == "int":
-            return (v - leaf.lo).astype(U64)
-        if leaf.kind == "set" and leaf.lo:
-            return v.astype(U64) >> U64(leaf.lo)
-        return v.astype(U64)
-    if leaf.kind == "int":
-        return U64(int(v) - leaf.lo)
-    if leaf.kind == "set" and leaf.lo:
-        return U64(int(v) >> leaf.lo)
-    return U64(int(v))
-
-
 __all__ = ["Codec", "Leaf", "Unsupported", "to_eval", "from_eval", "pos_of", "from_pos", "type_problem",
-           "set_elem_ok", "scalar", "leaf_eval", "eval_code", "ChanInst"]
+           "set_elem_ok", "scalar", "leaf_eval", "eval_code", "NONE", "WORD"]

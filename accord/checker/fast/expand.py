@@ -16,7 +16,9 @@ import numpy as np
 
 from accord import ir
 from accord.checker.fast.codec import Codec, Unsupported
-from accord.checker.fast.vexpr import Ev, Frame, has_bit, is_arr, land, lor
+from accord.checker.fast.vexpr import Ev, Frame, bitpos
+from accord.checker.fast.vops import has_bit, is_arr, land, lnot, lor, where
+from accord.checker.fast.vfaults import fault_instances, fire_fault
 from accord.checker.fast.vstep import Runner, StepInst, step_instances
 from accord.ir.types import Inst
 from accord.semantics.layout import Layout
@@ -39,6 +41,7 @@ class Batch:
     words: np.ndarray  # (n, W) uint64
     counts: np.ndarray  # per parent: number of protocol successors (self-loops included)
     has_err: np.ndarray  # per parent: some step raised
+    fault_counts: np.ndarray  # per parent: number of fault successors (self-loops included)
     err_site: dict[Any, int] = field(default_factory=dict)  # site -> first parent row raising there
     fired: set[str] = field(default_factory=set)  # labels of steps that produced a successor
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
@@ -49,15 +52,20 @@ class Batch:
 
 
 class Expander:
-    def __init__(self, proto: ir.Protocol, lay: Layout, codec: Codec, labels: list[str]):
+    def __init__(self, proto: ir.Protocol, lay: Layout, codec: Codec, labels: list[str], init_locals: Any):
         self.proto = proto
         self.lay = lay
         self.codec = codec
         insts = step_instances(proto, lay, codec, labels)
-        if len(insts) * KEY_SPAN >= 1 << DISC_SHIFT:
-            raise Unsupported(f"{len(insts)} step instances")
+        self.faults = fault_instances(proto, lay, codec, init_locals, len(insts))
+        if (len(insts) + len(self.faults)) * KEY_SPAN >= 1 << DISC_SHIFT:
+            raise Unsupported(f"{len(insts) + len(self.faults)} step and fault instances")
         self.normal = [si for si in insts if not si.timeout]
         self.timeouts = [si for si in insts if si.timeout]
+        for si in self.timeouts:  # `timeout` faults: a budget lets the timeout fire early
+            si.budgets = [leaf for f, leaf in zip(proto.faults, codec.budget)
+                          if f.kind is ir.FaultKind.TIMEOUT and f.target in (None, si.inst.role)]
+        self.early = any(si.budgets for si in self.timeouts)
         self.runner = Runner(codec, lay)
 
     # ------------------------------------------------------------------ successors
@@ -66,12 +74,22 @@ class Expander:
         rows = np.arange(n, dtype=np.int64)
         none = np.zeros(0, dtype=np.int64)
         b = Batch(none, none, np.zeros((0, self.codec.words), dtype=np.uint64),
-                  np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
-        self._fire_all(self.normal, words, rows, {}, b)
+                  np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64))
+        cache: dict[int, Any] = {}
+        self._fire_all(self.normal, words, rows, cache, b)
         if self.timeouts:
             stuck = (b.counts == 0) & ~b.has_err
             if stuck.any():
                 self._fire_all(self.timeouts, words[stuck], rows[stuck], {}, b)
+            if self.early and not stuck.all():
+                self._fire_all(self.timeouts, words[~stuck], rows[~stuck], {}, b, early=True)
+        for fi in self.faults:
+            f = Frame(self.codec, words, rows)
+            f.cache = cache
+            g = fire_fault(fi, f, self.codec.crash, self.codec.locals)
+            if g is not None:
+                b.fault_counts[g.rows] += 1
+                self._emit(b, g, fi.rank * KEY_SPAN)
         if b.parts:
             b.parent = np.concatenate([p[0] for p in b.parts])
             b.disc = (b.parent << DISC_SHIFT) | np.concatenate([p[1] for p in b.parts])
@@ -80,13 +98,17 @@ class Expander:
         return b
 
     def _fire_all(self, insts: list[StepInst], words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
-                  b: Batch) -> None:
+                  b: Batch, early: bool = False) -> None:
+        """Fire step instances over rows; ``early``: timeouts before the system waits, each spending
+        a `timeout` fault budget (instances without one do not fire)."""
         runner = self.runner
         dead: dict[tuple[int, Inst], np.ndarray] = {}  # rows whose parameter domains raised, per step
         for si in insts:
             runner.errors = []
+            if early and not si.budgets:
+                continue
             outs = self._fire(si, words, rows, cache, dead.setdefault((id(si.step), si.inst), np.zeros(
-                len(b.counts), dtype=bool)) if si.member else None)
+                len(b.counts), dtype=bool)) if si.member else None, early)
             for err_rows, site in runner.errors:
                 b.has_err[err_rows] = True
                 first = int(err_rows.min())
@@ -100,21 +122,28 @@ class Expander:
                 assert f.rows is not None and f.words is not None
                 b.counts[f.rows] += 1
                 b.fired.add(si.label)
-                if not f.over:
-                    continue
-                out = f.words.copy()
-                for leaf_id, val in f.over.items():
-                    self.codec.write(out, self.codec.leaves[leaf_id], val)
-                moved = (out != f.words).any(axis=1) if out.shape[1] > 1 else out[:, 0] != f.words[:, 0]
-                if not moved.all():
-                    out, prow = out[moved], f.rows[moved]
-                else:
-                    prow = f.rows
-                if len(prow):
-                    b.parts.append((prow, np.full(len(prow), si.rank * KEY_SPAN + rank[k], dtype=np.int64), out))
+                if early or si.at:
+                    spend(f, si.budgets)
+                self._emit(b, f, si.rank * KEY_SPAN + rank[k])
+
+    def _emit(self, b: Batch, f: Frame, sub: int) -> None:
+        """Pack an outcome frame; keep the successors that differ from their parent."""
+        if not f.over:
+            return
+        assert f.words is not None and f.rows is not None
+        out = f.words.copy()
+        for leaf_id, val in f.over.items():
+            self.codec.write(out, self.codec.leaves[leaf_id], val)
+        moved = (out != f.words).any(axis=1) if out.shape[1] > 1 else out[:, 0] != f.words[:, 0]
+        if not moved.all():
+            out, prow = out[moved], f.rows[moved]
+        else:
+            prow = f.rows
+        if len(prow):
+            b.parts.append((prow, np.full(len(prow), sub, dtype=np.int64), out))
 
     def _fire(self, si: StepInst, words: np.ndarray, rows: np.ndarray, cache: dict[int, Any],
-              dead: np.ndarray | None) -> list[Any]:
+              dead: np.ndarray | None, early: bool = False) -> list[Any]:
         """The outcomes of one step instance over rows. ``dead``: rows (of the batch) where an earlier
         binding of the same step raised in a parameter domain; the generic engine binds no more
         parameters there, and rows raising here are added to it."""
@@ -125,9 +154,19 @@ class Expander:
         flags = self.codec.crash.get(si.inst.role)
         if flags is not None:
             f = runner.filter(f, ~f.read(flags[si.inst.idx]))
+        if f is not None and (early or si.at):
+            f = runner.filter(f, has_budget(f, si.budgets))
         if f is not None and si.chan is not None:
-            leaf, pos = si.chan
-            f = runner.filter(f, has_bit(f.read(leaf), pos))
+            slot, k = si.chan
+            cc = self.codec.chans[slot]
+            if si.at:  # out of order: the first position holding this item, under a reorder budget
+                f = runner.filter(f, land(cc.first_at(f, si.at), f.read(cc.slots[si.at]) == k))
+                if f is not None:
+                    cc.remove_at(f, si.at)
+            else:
+                f = runner.filter(f, cc.holds(f, k))
+                if f is not None and cc.mask is None:
+                    cc.take(f, k)
         if f is not None and dead is not None and dead.any():
             f = runner.filter(f, ~dead[f.rows])
         for name, dom in si.member:
@@ -142,7 +181,7 @@ class Expander:
                 return []
             if g is not f:
                 d = d[~ev.err] if is_arr(d) else d
-            f = runner.filter(g, has_bit(d, g.bound[name]))
+            f = runner.filter(g, has_bit(d, bitpos(dom.type.elem, g.bound[name])))
         for c in si.conds:
             if f is None:
                 return []
@@ -175,6 +214,23 @@ class Expander:
                     ok = lor(ok, f.read(flags[i]))
                 out = land(out, ok)
         return _full(out, n)
+
+
+def has_budget(f: Frame, budgets: list[Any]) -> Any:
+    out: Any = False
+    for leaf in budgets:
+        out = lor(out, f.read(leaf) > 0)
+    return out
+
+
+def spend(f: Frame, budgets: list[Any]) -> None:
+    """Take one unit from the first budget with some left (every row has one)."""
+    done: Any = False
+    for leaf in budgets:
+        v = f.read(leaf)
+        use = land(lnot(done), v > 0)
+        f.over[leaf.id] = where(use, v - 1, v)
+        done = lor(done, use)
 
 
 def _full(v: Any, n: int) -> np.ndarray:

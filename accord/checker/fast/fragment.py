@@ -23,10 +23,9 @@ import itertools
 from typing import Any, Iterator
 
 from accord import ir
-from accord.checker.fast.codec import type_problem
+from accord.checker.fast.codec_base import set_elem_ok, type_problem
 from accord.ir.types import Inst, domain
 from accord.semantics.evaluate import Env, compile_expr
-from accord.semantics.exec import within
 from accord.semantics.layout import Layout
 
 LIVE = (ir.PropKind.TERMINATION, ir.PropKind.LEADS_TO)
@@ -38,10 +37,8 @@ def supported(proto: ir.Protocol, cfg: Any = None) -> list[str]:
     if proto.schedule is ir.Schedule.ROUNDS:
         why.append("`schedule rounds`")
     for c in proto.channels:
-        if c.kind is not ir.ChanKind.SET:
-            why.append(f"channel {c.name} is `{c.kind.value}` (only `set` channels are supported)")
-    if proto.faults:
-        why.append("faults")
+        if c.kind is ir.ChanKind.SYNC:
+            why.append(f"channel {c.name} is `sync` (rendezvous)")
     if proto.constraints:
         why.append("state constraints")
     if cfg is not None:
@@ -65,19 +62,11 @@ def supported(proto: ir.Protocol, cfg: Any = None) -> list[str]:
         for _, dom in s.params:
             if isinstance(dom.type, ir.SetType):
                 _type(why, dom.type.elem, f"a parameter of {s.label}", scalar_only=True)
-        for node in walk(s.body):
-            if isinstance(node, (ir.Send, ir.Broadcast, ir.Reply)):
-                decl = proto.messages[node.msg.msg]
-                for a, (fname, ft) in zip(node.msg.args, decl.fields):
-                    if not within(a.type, ft):
-                        why.append(f"{s.label} sends `{node.msg.msg}.{fname}` values outside its type")
     for node in walk(proto):
         if isinstance(node, (ir.SeqLit, ir.SetComp)) and isinstance(node.type, ir.SeqType):
             why.append("sequences")
         elif isinstance(node, ir.Call) and node.fn in ("head", "tail", "append", "len"):
             why.append(f"`{node.fn}` (sequences)")
-        elif isinstance(node, ir.Lit) and isinstance(node.type, ir.OptionType):
-            why.append("option values (`none`)")
         elif isinstance(node, (ir.Quant, ir.SetComp, ir.Choose, ir.For)):
             doms = node.binders if isinstance(node, ir.Quant) else [(None, node.domain)]
             for _, d in doms:
@@ -96,8 +85,10 @@ def _uses_symmetry(proto: ir.Protocol) -> bool:
 
 
 def _type(why: list[str], t: ir.Type, what: str, scalar_only: bool = False) -> None:
-    if scalar_only and not isinstance(t, (ir.BoolType, ir.IntType, ir.EnumType, ir.RoleType)):
-        why.append(f"{what} ranges over non-scalar values")
+    if scalar_only:  # elements of a set: they need a bit in a mask
+        problem = set_elem_ok(t)
+        if problem:
+            why.append(f"{what} ranges over {problem[2:] if problem.startswith('a ') else problem}")
         return
     problem = type_problem(t)
     if problem:
@@ -145,7 +136,33 @@ def universes(proto: ir.Protocol, lay: Layout) -> dict[int, set[Any]]:
                         ci = lay.channel_for(ch, i, d)
                         for m in msgs:
                             out[ci.slot].add(m if links else (i, m))
+    for f in proto.faults:
+        if f.kind is ir.FaultKind.CORRUPT:
+            for ci in lay.chan_insts:
+                links = ci.channel.topology is ir.Topology.LINKS
+                out[ci.slot] = _corrupted(proto, out[ci.slot], f, links)
     return out
+
+
+def _corrupted(proto: ir.Protocol, items: set[Any], f: ir.Fault, links: bool) -> set[Any]:
+    """``items`` closed under ``f.budget`` corruptions (one field of one message changed each)."""
+    target_msg, _, target_field = (f.target or "").partition(".")
+    frontier = set(items)
+    for _ in range(f.budget):
+        new = set()
+        for item in frontier:
+            m = item if links else item[1]
+            if f.target is not None and target_msg != m.name:
+                continue
+            for k, (fname, ftype) in enumerate(proto.messages[m.name].fields):
+                if target_field and fname != target_field:
+                    continue
+                for v in domain(ftype):
+                    bad = ir.Message(m.name, m.args[:k] + (v,) + m.args[k + 1:])
+                    new.add(bad if links else (item[0], bad))
+        frontier = new - items
+        items |= frontier
+    return items
 
 
 def _dests(lay: Layout, node: Any, ch: ir.Channel, me: Inst, dst: ir.Role) -> list[int | None]:

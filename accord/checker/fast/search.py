@@ -41,14 +41,14 @@ def peak_mb() -> float:
 
 
 class VectorSearch:
-    def __init__(self, proto: ir.Protocol, cfg: Any, chunk: int = CHUNK):
+    def __init__(self, proto: ir.Protocol, cfg: Any, chunk: int = CHUNK, bounds: dict[int, int] | None = None):
         self.proto = proto
         self.cfg = cfg
         self.chunk = chunk
         self.model = Model(proto)
         self.lay = self.model.layout
-        self.codec = Codec(proto, self.lay, universes(proto, self.lay))
-        self.exp = Expander(proto, self.lay, self.codec, self.model.labels)
+        self.codec = Codec(proto, self.lay, universes(proto, self.lay), bounds)
+        self.exp = Expander(proto, self.lay, self.codec, self.model.labels, self.model._init_locals)
         self.words = self.codec.words
         self.invariants = [p for p in proto.properties
                            if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT) and p.expr is not None]
@@ -304,7 +304,7 @@ class VectorSearch:
                 p_lim = int(hit[0])
         n_lim = int(np.searchsorted(new_parent, p_lim, "left"))
         terminal = ~b.has_succ & ~b.has_err
-        counts = b.counts
+        counts = b.counts + b.fault_counts
         # events: (parent row, kind, new row); kinds 0 step error, 1 deadlock, 2 invariant
         events: list[tuple[int, int, int]] = sorted({(r, 0, 0) for r in b.err_site.values() if r < p_lim})
         if self.check_deadlock and "deadlock" not in self.results:

@@ -20,132 +20,18 @@ from typing import Any, Callable
 import numpy as np
 
 from accord import ir
-from accord.checker.fast.codec import WORD, Codec, Leaf, Unsupported, from_pos, to_eval
+from accord.checker.fast.codec import NONE, WORD, Codec, Leaf, Unsupported, to_eval
+from accord.checker.fast.codec_base import bit_of, scalar, value_of_bit
+from accord.checker.fast.vops import (bit, eq, has_bit, is_arr, land, lnot, lor, popcount, select, setop, take, where,
+                                      widen, widen_mask)
 from accord.ir.types import Inst, domain, sort_key
 from accord.semantics.exec import within
 
 U64 = np.uint64
-FULL = (1 << WORD) - 1
 
 
 class NotStatic(Exception):
     """The expression reads the state (raised only in static frames)."""
-
-
-# ---------------------------------------------------------------------- value helpers
-def is_arr(x: Any) -> bool:
-    return isinstance(x, np.ndarray)
-
-
-def land(a: Any, b: Any) -> Any:
-    if a is True or (not is_arr(a) and a):
-        return b if is_arr(b) else bool(b)
-    if not is_arr(a):
-        return False
-    if not is_arr(b):
-        return a if b else False
-    return a & b
-
-
-def lor(a: Any, b: Any) -> Any:
-    if not is_arr(a):
-        return True if a else (b if is_arr(b) else bool(b))
-    if not is_arr(b):
-        return True if b else a
-    return a | b
-
-
-def lnot(a: Any) -> Any:
-    return ~a if is_arr(a) else not a
-
-
-def bnot(m: Any) -> Any:
-    return ~m if is_arr(m) else (int(m) ^ FULL)
-
-
-def bit(p: Any) -> Any:
-    """The mask with bit ``p`` set (``p`` an int or an int array in 0..63)."""
-    if is_arr(p):
-        return U64(1) << p.astype(U64)
-    return 1 << int(p)
-
-
-def popcount(m: Any) -> Any:
-    if is_arr(m):
-        return np.bitwise_count(m).astype(np.int64)
-    return int(m).bit_count()
-
-
-def has_bit(m: Any, p: Any) -> Any:
-    """Whether bit ``p`` of mask ``m`` is set; positions outside 0..63 are never set."""
-    if not is_arr(p):
-        p = int(p)
-        if not 0 <= p < WORD:
-            return False
-        if is_arr(m):
-            return ((m >> U64(p)) & U64(1)).astype(bool)
-        return bool(int(m) >> p & 1)
-    ok = (p >= 0) & (p < WORD)
-    q = np.where(ok, p, 0).astype(U64)
-    mm = m if is_arr(m) else np.full(len(p), int(m), dtype=U64)
-    return ok & ((mm >> q) & U64(1)).astype(bool)
-
-
-def where(c: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``c`` else ``b``, tree-wise."""
-    if isinstance(a, list):
-        return [where(c, x, y) for x, y in zip(a, b)]
-    if not is_arr(c):
-        return a if c else b
-    if is_arr(a) and a.dtype == U64 or is_arr(b) and b.dtype == U64:
-        a = a if is_arr(a) else U64(int(a))
-        b = b if is_arr(b) else U64(int(b))
-    return np.where(c, a, b)
-
-
-def take(v: Any, mask: np.ndarray) -> Any:
-    if isinstance(v, list):
-        return [take(x, mask) for x in v]
-    return v[mask] if is_arr(v) else v
-
-
-def widen(v: Any, n: int) -> Any:
-    """A leaf as an array of ``n`` entries."""
-    if is_arr(v):
-        return v
-    if isinstance(v, (bool, np.bool_)):
-        return np.full(n, bool(v))
-    if isinstance(v, np.unsignedinteger) or (isinstance(v, int) and v > (1 << 63) - 1):
-        return np.full(n, int(v), dtype=U64)
-    return np.full(n, int(v), dtype=np.int64)
-
-
-def widen_mask(m: Any, n: int) -> np.ndarray:
-    """A mask (array or constant) as a uint64 array of ``n`` entries."""
-    if is_arr(m):
-        return m.astype(U64, copy=False)
-    return np.full(n, int(m), dtype=U64)
-
-
-def eq(a: Any, b: Any) -> Any:
-    """Equality of two eval trees."""
-    if isinstance(a, list):
-        out: Any = True
-        for x, y in zip(a, b):
-            out = land(out, eq(x, y))
-        return out
-    r = a == b
-    return r if is_arr(r) else bool(r)
-
-
-def select(idx: Any, options: list[Any]) -> Any:
-    """``options[idx]`` tree-wise, ``idx`` an int or an int array (valid positions only)."""
-    if not is_arr(idx):
-        return options[int(idx)]
-    out = options[0]
-    for k in range(1, len(options)):
-        out = where(idx == k, options[k], out)
-    return out
 
 
 # ---------------------------------------------------------------------- frames
@@ -216,6 +102,17 @@ class Frame:
         return Frame(f0.codec, words, rows, f0.me, bound, over, f0.sender)
 
 
+def masks(t: ir.Type, v: Any) -> Any:
+    """``v`` with the set masks it holds as uint64 (selections among constants give int64)."""
+    if isinstance(t, ir.SetType):
+        return v.astype(U64) if is_arr(v) and v.dtype != U64 else v
+    if isinstance(t, ir.MapType) and isinstance(v, list):
+        return [masks(t.value, x) for x in v]
+    if isinstance(t, ir.RecordType) and isinstance(v, list):
+        return [masks(ft, x) for (_, ft), x in zip(t.fields, v)]
+    return v
+
+
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
     if any(p.dtype == U64 for p in parts):
         parts = [p.astype(U64) for p in parts]
@@ -231,17 +128,41 @@ def _cat_tree(vals: list[Any], ns: list[int]) -> Any:
 
 
 # ---------------------------------------------------------------------- domains
-def candidates(t: ir.Type) -> list[tuple[Any, Any]]:
-    """(runtime value, eval value) of every value of a scalar type, in the generic iteration order."""
+def candidates(t: ir.Type) -> list[tuple[Any, Any, int]]:
+    """(runtime value, eval value, bit in a set mask) of every value of a type, in the generic iteration order."""
     vals = sorted(domain(t), key=sort_key)
-    return [(v, to_eval(t, v)) for v in vals]
+    return [(v, to_eval(t, v), bit_of(t, v)) for v in vals]
 
 
-def mask_candidates(t: ir.Type, m: int) -> list[tuple[Any, Any]]:
+def mask_candidates(t: ir.Type, m: int) -> list[tuple[Any, Any, int]]:
     """The elements of a constant mask of ``set of t``, in the generic (sorted) order."""
-    vals = [from_pos(t, p) for p in range(WORD) if m >> p & 1]
+    vals = [value_of_bit(t, p) for p in range(WORD) if m >> p & 1]
     vals.sort(key=sort_key)
-    return [(v, to_eval(t, v)) for v in vals]
+    return [(v, to_eval(t, v), bit_of(t, v)) for v in vals]
+
+
+def bitpos(t: ir.Type, x: Any) -> Any:
+    """The bit (int or int array) of eval values ``x`` in a ``set of t`` mask (see ``bit_of``)."""
+    if scalar(t):
+        return x.astype(np.int64) if is_arr(x) else int(x)
+    return _index(t, x)
+
+
+def _index(t: ir.Type, x: Any) -> Any:
+    if isinstance(t, ir.BoolType):
+        return x.astype(np.int64) if is_arr(x) else int(x)
+    if isinstance(t, ir.IntType):
+        return x - t.lo
+    if isinstance(t, (ir.EnumType, ir.RoleType)):
+        return x
+    if isinstance(t, ir.OptionType):
+        inner = _index(t.inner, x)
+        return where(x == NONE, 0, inner + 1)
+    assert isinstance(t, ir.RecordType)
+    out: Any = 0
+    for (_, ft), sub in zip(t.fields, x):
+        out = out * ir.types.size(ft) + _index(ft, sub)
+    return out
 
 
 class Ev:
@@ -282,7 +203,8 @@ class Ev:
         fn = getattr(self, "e_" + type(e).__name__, None)
         if fn is None:
             raise Unsupported(f"expression {type(e).__name__}")
-        return fn(e)
+        v = fn(e)
+        return masks(e.type, v) if isinstance(e.type, (ir.SetType, ir.MapType, ir.RecordType)) else v
 
     def place(self, e: ir.Expr) -> Any:
         """The leaf tree a state-reading expression denotes, or None."""
@@ -334,8 +256,8 @@ class Ev:
 
     # ------------------------------------------------------------------ leaves
     def e_Lit(self, e: ir.Lit) -> Any:
-        if isinstance(e.type, ir.OptionType) or e.value is None:
-            raise Unsupported("option values")
+        if e.value is None:
+            return NONE
         return to_eval(e.type, e.value)
 
     def e_ConstRef(self, e: ir.ConstRef) -> Any:
@@ -403,7 +325,7 @@ class Ev:
         if op == "!=":
             return lnot(eq(a, b))
         if op in ("union", "inter", "diff", "subseteq", "subset", "supseteq", "supset"):
-            return _setop(op, a, b)
+            return setop(op, a, b)
         if op in ("<", "<=", ">", ">="):
             r = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[op](a, b)
             return r if is_arr(r) else bool(r)
@@ -438,11 +360,12 @@ class Ev:
         if not isinstance(coll.type, ir.SetType):
             raise Unsupported("membership in a sequence")
         m = self.ev(coll)
-        return has_bit(m, x.astype(np.int64) if is_arr(x) else int(x))
+        return has_bit(m, bitpos(coll.type.elem, x))
 
     # ------------------------------------------------------------------ collections
     def elem_bit(self, t: ir.Type, x: Any) -> Any:
         """The mask of a one-element set; elements without a bit leave the fragment."""
+        x = bitpos(t, x)
         if is_arr(x):
             p = x.astype(np.int64)
             if p.size and (p.min() < 0 or p.max() >= WORD):
@@ -456,7 +379,7 @@ class Ev:
         out: Any = 0
         assert isinstance(e.type, ir.SetType)
         for sub in e.elems:
-            out = _setop("union", out, self.elem_bit(e.type.elem, self.ev(sub)))
+            out = setop("union", out, self.elem_bit(e.type.elem, self.ev(sub)))
         return out
 
     def iterate(self, dom: ir.Expr) -> list[tuple[Any, Any, Any]]:
@@ -466,14 +389,14 @@ class Ev:
         on the state lists every value of the element type with a per-row membership.
         """
         if isinstance(dom, ir.AllOf):
-            return [(v, x, True) for v, x in candidates(dom.of)]
+            return [(v, x, True) for v, x, _ in candidates(dom.of)]
         if not isinstance(dom.type, ir.SetType):
             raise Unsupported("iteration over a sequence")
         m = self.ev(dom)
         et = dom.type.elem
         if not is_arr(m):
-            return [(v, x, True) for v, x in mask_candidates(et, int(m))]
-        return [(v, x, has_bit(m, x)) for v, x in candidates(et) if 0 <= x < WORD]
+            return [(v, x, True) for v, x, _ in mask_candidates(et, int(m))]
+        return [(v, x, has_bit(m, p)) for v, x, p in candidates(et) if 0 <= p < WORD]
 
     def e_SetComp(self, e: ir.SetComp) -> Any:
         assert isinstance(e.type, ir.SetType)
@@ -487,7 +410,7 @@ class Ev:
                     return 0
                 b = self.under(keep, lambda: self.elem_bit(e.type.elem, self.ev(e.elem)))
                 return np.where(keep, widen_mask(b, len(keep)), U64(0)) if is_arr(keep) else b
-            out = _setop("union", out, self.bind(e.var, x, one))
+            out = setop("union", out, self.bind(e.var, x, one))
         return out
 
     def e_RecordLit(self, e: ir.RecordLit) -> Any:
@@ -575,26 +498,4 @@ class Ev:
         raise Unsupported(f"builtin {fn}")
 
 
-def _setop(op: str, a: Any, b: Any) -> Any:
-    if is_arr(a) or is_arr(b):
-        a = a.astype(U64, copy=False) if is_arr(a) else U64(int(a))
-        b = b.astype(U64, copy=False) if is_arr(b) else U64(int(b))
-    else:
-        a, b = int(a), int(b)
-    if op == "union":
-        return a | b
-    if op == "inter":
-        return a & b
-    if op == "diff":
-        return a & bnot(b)
-    if op in ("subseteq", "supseteq"):
-        x, y = (a, b) if op == "subseteq" else (b, a)
-        r = (x & bnot(y)) == 0
-        return r if is_arr(r) else bool(r)
-    x, y = (a, b) if op == "subset" else (b, a)
-    r = land((x & bnot(y)) == 0, x != y)
-    return r if is_arr(r) else bool(r)
-
-
-__all__ = ["Frame", "Ev", "NotStatic", "is_arr", "land", "lor", "lnot", "where", "widen", "take", "eq",
-           "select", "has_bit", "bit", "popcount", "candidates", "mask_candidates"]
+__all__ = ["Frame", "Ev", "NotStatic", "candidates", "mask_candidates"]

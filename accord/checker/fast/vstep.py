@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from accord import ir
-from accord.checker.fast.codec import Codec, Leaf, Unsupported, to_eval
-from accord.checker.fast.vexpr import (Ev, Frame, NotStatic, candidates, eq, has_bit, is_arr, land, lnot, lor,
-                                       mask_candidates, popcount, take, where, widen)
+from accord.checker.fast.channels import item_number
+from accord.checker.fast.codec import NONE, Codec, Leaf, Unsupported, to_eval
+from accord.checker.fast.vexpr import Ev, Frame, NotStatic, candidates
+from accord.checker.fast.vops import eq, is_arr, land, lnot, lor, take, where
 from accord.ir.types import Inst, domain
 from accord.semantics.evaluate import const_value
 from accord.semantics.exec import within
@@ -41,9 +42,11 @@ class StepInst:
     inst: Inst
     bound: dict[str, Any] = field(default_factory=dict)
     sender: Inst | None = None
-    chan: tuple[Leaf, int] | None = None  # handlers: the channel leaf and the message's bit
+    chan: tuple[int, int] | None = None  # handlers: the channel slot and the item's number
     member: list[tuple[str, ir.Expr]] = field(default_factory=list)  # params whose domain reads the state
     conds: list[ir.Expr] = field(default_factory=list)  # the guard's conjuncts
+    at: int = 0  # handlers on a fifo: the position taken from (> 0: out of order, under a reorder budget)
+    budgets: list[Leaf] = field(default_factory=list)  # reorder (or early timeout) budgets, first positive used
 
     @property
     def timeout(self) -> bool:
@@ -91,7 +94,7 @@ def _bindings(codec: Codec, s: ir.Step, inst: Inst, i: int, bound: dict[str, Any
     except NotStatic:
         if not isinstance(dom.type, ir.SetType):
             raise Unsupported("a parameter over a sequence") from None
-        cands = [(x, True) for _, x in candidates(dom.type.elem)]
+        cands = [(x, True) for _, x, _ in candidates(dom.type.elem)]
     out = []
     for x, dyn in cands:
         bound[name] = x
@@ -102,32 +105,45 @@ def _bindings(codec: Codec, s: ir.Step, inst: Inst, i: int, bound: dict[str, Any
 
 def _handler_insts(proto: ir.Protocol, lay: Layout, codec: Codec, s: ir.Step, lab: str,
                    inst: Inst) -> list[StepInst]:
-    decl = proto.messages[s.name]
+    """Per incoming channel instance: one instance per deliverable item (the head, for a fifo),
+    then, on a fifo with a ``reorder`` budget, one per later position and item."""
     out = []
     for cname in s.channels:
         ch = proto.channel_map[cname]
-        if ch.kind is not ir.ChanKind.SET:
-            raise Unsupported(f"a `{ch.kind.value}` channel")
-        links = ch.topology is ir.Topology.LINKS
+        reorder = [leaf for f, leaf in zip(proto.faults, codec.budget) if f.kind is ir.FaultKind.REORDER
+                   and f.target in (None, ch.name) and ch.kind is ir.ChanKind.FIFO]
         for ci in lay.incoming(ch, inst.idx):
-            for pos, item in enumerate(codec.universe[ci.slot]):
-                m = item if links else item[1]
-                if m.name != s.name:
-                    continue
-                bound: dict[str, Any] = {}
-                ok = True
-                for p, arg, (_, ft) in zip(s.patterns, m.args, decl.fields):
-                    if p.kind == "bind" and p.name is not None:
-                        bound[p.name] = to_eval(ft, arg)
-                    elif p.kind == "lit" and p.value is not None and const_value(p.value) != arg:
-                        ok = False
-                if not ok:
-                    continue
-                sender = Inst(ch.src, ci.src_idx if links else item[0])
-                if s.sender:
-                    bound[s.sender] = sender.idx
-                out.append(StepInst(0, lab, s, inst, bound, sender, (codec.chan[ci.slot], pos), [],
-                                    conjuncts(s.guard)))
+            cc = codec.chans[ci.slot]
+            out.extend(_deliveries(proto, cc, s, lab, inst, ch, 0, []))
+            if reorder:
+                for p in range(1, cc.bound):
+                    out.extend(_deliveries(proto, cc, s, lab, inst, ch, p, reorder))
+    return out
+
+
+def _deliveries(proto: ir.Protocol, cc: Any, s: ir.Step, lab: str, inst: Inst, ch: ir.Channel, at: int,
+                budgets: list[Leaf]) -> list[StepInst]:
+    decl = proto.messages[s.name]
+    links = ch.topology is ir.Topology.LINKS
+    out = []
+    ci = cc.ci
+    for k, item in enumerate(cc.items):
+        m = item if links else item[1]
+        if m.name != s.name:
+            continue
+        bound: dict[str, Any] = {}
+        ok = True
+        for p, arg, (_, ft) in zip(s.patterns, m.args, decl.fields):
+            if p.kind == "bind" and p.name is not None:
+                bound[p.name] = to_eval(ft, arg)
+            elif p.kind == "lit" and p.value is not None and const_value(p.value) != arg:
+                ok = False
+        if not ok:
+            continue
+        sender = Inst(ch.src, ci.src_idx if links else item[0])
+        if s.sender:
+            bound[s.sender] = sender.idx
+        out.append(StepInst(0, lab, s, inst, bound, sender, (ci.slot, k), [], conjuncts(s.guard), at, budgets))
     return out
 
 
@@ -393,8 +409,6 @@ class Runner:
         Writes ``f`` in place; returns the frame of the rows that go on (blocked and failing
         rows removed, the latter reported) and the mask of those rows over ``f``.
         """
-        if ch.kind is not ir.ChanKind.SET:
-            raise Unsupported(f"a `{ch.kind.value}` channel")
         assert f.me is not None
         me = f.me.idx
         links = ch.topology is ir.Topology.LINKS
@@ -402,43 +416,23 @@ class Runner:
             targets = [(dest, True)]
         else:
             targets = [(d, dest == d) for d in range(self.proto.role_map[ch.dst].count)]
+        fields = [t for _, t in self.proto.messages[msg].fields]
         block: Any = False
         fail: Any = False
         for d, sel in targets:
-            if not is_arr(sel) and not sel:
-                continue
-            if is_arr(sel) and not sel.any():
+            if (is_arr(sel) and not sel.any()) or (not is_arr(sel) and not sel):
                 continue
             ci = self.lay.channel_for(ch, me, d)
-            leaf = self.codec.chan[ci.slot]
-            want: Any = U64(0)
-            matched: Any = False
-            for pos, item in enumerate(self.codec.universe[ci.slot]):
-                m = item if links else item[1]
-                if m.name != msg or (not links and item[0] != me):
-                    continue
-                hit: Any = True
-                for a, (_, ft), x in zip(args, self.proto.messages[msg].fields, m.args):
-                    hit = land(hit, eq(a, to_eval(ft, x)))
-                if not is_arr(hit) and not hit:
-                    continue
-                want = np.where(hit, U64(1 << pos), want) if is_arr(hit) else U64(1 << pos)
-                matched = lor(matched, hit)
+            cc = self.codec.chans[ci.slot]
+            q, matched = item_number(cc, msg, args, None if links else me, fields, to_eval, eq)
             miss = land(sel, lnot(matched))
             if (is_arr(miss) and miss.any()) or (not is_arr(miss) and miss):
                 raise Unsupported(f"a message sent on {ci.label} outside its computed universe")
-            old = f.read(leaf)
-            want_u = want
-            new = old | want_u
-            if ch.capacity is not None:
-                full = land(popcount(old) >= ch.capacity, (old & want_u) == 0)
-                full = land(full, sel)
-                if ch.full is ir.FullMode.BLOCKS:
-                    block = lor(block, full)
-                elif ch.full is ir.FullMode.FAILS:
-                    fail = lor(fail, full)
-                new = where(full, old, new)
-            f.over[leaf.id] = where(sel, new, old) if is_arr(sel) else new
+            full, _ = cc.put(f, q, sel)
+            if ch.full is ir.FullMode.BLOCKS:
+                block = lor(block, full)
+            elif ch.full is ir.FullMode.FAILS:
+                fail = lor(fail, full)
         if is_arr(fail) and fail.any():
             self.errors.append((f.rows[fail], site))
         elif not is_arr(fail) and fail:
@@ -475,6 +469,8 @@ def in_type(t: ir.Type, v: Any) -> Any:
     """Whether eval values lie in ``t`` (ranges of ints, elements of sets)."""
     if isinstance(t, ir.IntType):
         return land(v >= t.lo, v <= t.hi)
+    if isinstance(t, ir.OptionType):
+        return lor(v == NONE, in_type(t.inner, v))
     if isinstance(t, ir.SetType) and isinstance(t.elem, ir.IntType):
         allowed = 0
         for x in range(t.elem.lo, t.elem.hi + 1):
@@ -504,5 +500,4 @@ def merge(outs: list[Outcome]) -> list[Outcome]:
     return [(Frame.concat(fs), k) for k, fs in sorted(by.items())]
 
 
-__all__ = ["StepInst", "Runner", "step_instances", "conjuncts", "in_type", "merge", "widen",
-           "mask_candidates", "has_bit"]
+__all__ = ["StepInst", "Runner", "step_instances", "conjuncts", "in_type", "merge"]

@@ -18,9 +18,13 @@ Contract of :meth:`Stepper.step` at a state ``s`` (the semantics is
   *fault* when it spends a fault budget (fault steps, early timeouts, out-of-order
   deliveries); a coin with the run's fault rate decides whether a fault happens
   now, so that a shrinker can remove a fault by flipping one coin.
+* a protocol step is chosen in two stages: which step (agent, step, bindings,
+  message) uniformly, then which of its outcomes (``choose``);
 * :class:`Swarm` narrows a run to a random subset of step kinds and faults (swarm
-  testing, Groce et al., ISSTA 2012). Switched-off steps are only avoided while some
-  other step is enabled, so a swarm never causes a deadlock or a stop by itself.
+  testing, Groce et al., ISSTA 2012), and may make some steps' outcomes *sticky*
+  (the same ``choose`` outcome every time in that run). Switched-off steps are only
+  avoided while some other step is enabled, so a swarm never causes a deadlock or a
+  stop by itself.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ class Swarm:
     off_steps: frozenset[str] = frozenset()
     off_faults: frozenset[int] = frozenset()
     fault_rate: int = 0
+    #: step label -> rank: among the outcomes of one step (``choose``), always take this one (modulo their
+    #: number) instead of a fresh choice; so that, say, every writer's LLM answers "yes" in one run
+    sticky: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class Move:
     fault: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """One execution: ``states[0]`` is initial and ``transitions[i]`` leads from ``states[i]`` to
     ``states[i + 1]``. ``failure`` is judged at the last state (or, for a step error, on a step
@@ -95,6 +102,10 @@ class Run:
     def length(self) -> int:
         """In states, the initial state included (the length of its trace)."""
         return len(self.states)
+
+    def __repr__(self) -> str:  # hypothesis prints failing examples; a run's states are too big for that
+        failed = f", failure={self.failure.name!r}" if self.failure is not None else ""
+        return f"Run(length={self.length}, faults={self.faults}{failed})"
 
 
 class Judge:
@@ -209,8 +220,23 @@ class Stepper:
         if not normal:
             return Move()
         preferred = [x for x in normal if x[0].label not in swarm.off_steps] or normal
-        tr, nxt = preferred[chooser.pick(len(preferred))] if len(preferred) > 1 else preferred[0]
+        tr, nxt = _pick_grouped(preferred, swarm, chooser)
         return Move(tr, nxt)
+
+
+def _pick_grouped(options: list[tuple[Transition, State]], swarm: Swarm, chooser: Chooser
+                  ) -> tuple[Transition, State]:
+    """One option: first which step (agent, step, bindings, message), uniformly, then which of its
+    outcomes (``choose``), by the swarm's sticky rank for that step or by a fresh choice."""
+    groups: dict[tuple[object, ...], list[tuple[Transition, State]]] = {}
+    for tr, nxt in options:
+        groups.setdefault((tr.label, tr.actor, tr.bindings, tr.message, tr.channel, tr.detail), []).append((tr, nxt))
+    keys = list(groups)
+    group = groups[keys[chooser.pick(len(keys))] if len(keys) > 1 else keys[0]]
+    if len(group) == 1:
+        return group[0]
+    rank = dict(swarm.sticky).get(group[0][0].label)
+    return group[rank % len(group)] if rank is not None else group[chooser.pick(len(group))]
 
 
 def execute(stepper: Stepper, chooser: Chooser, swarm: Swarm, depth: int,
