@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_lsp = pytest.importorskip("pytest_lsp")
+pytest.importorskip("pytest_lsp")
+import pytest_asyncio
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
@@ -53,12 +54,17 @@ fair weak Lead.assign
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "accord.cli.main", "lsp"]),
-                    scope="module")
-async def client(lsp_client: LanguageClient):
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "accord.cli.main", "lsp"])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client():
+    """pytest-lsp's test client on a server subprocess (started here, so that `-p no:pytest-lsp` runs work too)."""
+    lsp_client = await SERVER.start()
     await lsp_client.initialize_session(lsp.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
-    yield
+    yield lsp_client
     await lsp_client.shutdown_session()
+    await lsp_client.stop()
 
 
 def _doc(uri: str) -> lsp.TextDocumentIdentifier:
@@ -212,3 +218,15 @@ async def test_diagnostics_latency_on_the_largest_library_spec(client: LanguageC
         start = time.perf_counter()
         await _change(client, uri, i, text + "#" * i)
         assert time.perf_counter() - start < 1.0
+
+
+async def test_save_and_close_publish_diagnostics(client: LanguageClient):
+    uri, diags = await _open(client, "saved", DEMO.replace("check deadlock", "check deadlock\ncheck deadlock"))
+    assert [(d.code, _rng(d.range)) for d in diags] == [("ACC204", (28, 0, 28, 14))]
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(_doc(uri)))
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["ACC204"]
+    assert diags[0].related_information[0].location.range.start.line == 27  # the first `check deadlock`
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(_doc(uri)))
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert list(client.diagnostics[uri]) == []

@@ -1,8 +1,11 @@
 """Breadth-first search shared by K processes (``--workers K``), level by level, states split by hash.
 
-Worker ``w`` owns the states whose fingerprint (:func:`accord.checker.compaction.fingerprint`,
-the same on every machine) is ``w`` mod K: it alone stores them, checks them and
-expands them. A state's global number is ``local number * K + w``; parent links
+Worker ``w`` owns the states whose partition hash is ``w`` mod K: it alone stores
+them, checks them and expands them. The partition hash is the state's fingerprint
+(:func:`accord.checker.compaction.fingerprint`, the same in every process and on
+every machine: what a multi-machine run must use); processes forked from one
+coordinator without hash compaction use Python's ``hash`` instead, which they
+share and which costs far less. A state's global number is ``local number * K + w``; parent links
 may point into another worker's store.
 
 Every result equals the one-process search's (``explicit._Search``): distinct,
@@ -102,14 +105,16 @@ class _Coordinator:
     def __init__(self, proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool, k: int):
         self.proto, self.cfg, self.k = proto, cfg, k
         wcfg = dataclasses.replace(cfg, progress=None, checkpoint=None, resume=None, workers=1)
-        self.local = _Worker(0, k, proto, wcfg, use_sym, compact)  # judges initial states, rebuilds traces
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        forked = "fork" in multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if forked else "spawn")
+        self.by_hash = forked and not compact
+        self.local = _Worker(0, k, proto, wcfg, use_sym, compact, self.by_hash)  # judges initial states, traces
         self.conns: list[Any] = []
         self.procs: list[Any] = []
         for w in range(k):
             mine, theirs = ctx.Pipe()
-            p = ctx.Process(target=_worker_main, args=(theirs, w, k, proto, wcfg, use_sym, compact), daemon=True)
+            p = ctx.Process(target=_worker_main, args=(theirs, w, k, proto, wcfg, use_sym, compact, self.by_hash),
+                            daemon=True)
             p.start()
             theirs.close()
             self.conns.append(mine)
@@ -236,8 +241,8 @@ class _Coordinator:
             if search.constraints and not all(f(c) for f in search.constraints):
                 self.local._judge(_enc(-1, i), c, ("via", -1, c), False)
                 continue
-            fp = fingerprint(c)
-            boxes[fp % k].append((c, _enc(-1, i), -1, fp))
+            fp = 0 if self.by_hash else fingerprint(c)
+            boxes[(hash(c) if self.by_hash else fp) % k].append((c, _enc(-1, i), -1, fp))
         events = self.local._take_events()
         blobs = [[pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL)] for b in boxes]
         stored, _, _, _, _ = self._level(blobs, events, 1, 0, None, 0)

@@ -25,8 +25,10 @@ def _enc(r: int, j: int) -> int:
 
 
 class _Worker:
-    def __init__(self, w: int, k: int, proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool):
+    def __init__(self, w: int, k: int, proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool,
+                 by_hash: bool = False):
         self.w, self.k = w, k
+        self.by_hash = by_hash and not compact  # owner by Python's hash (forked processes share it)
         self.search = s = _Search(proto, cfg, use_sym, keep_graph=False, compact=compact)
         self.compact = compact
         self.model = s.model
@@ -152,8 +154,12 @@ class _Worker:
                 if s.constraints and not all(f(c) for f in s.constraints):
                     self._judge(_enc(r, j), c, ("via", gid, c), False)
                     continue
-                fp = fingerprint(c)
-                owner = fp % k
+                if self.by_hash:
+                    fp = 0
+                    owner = hash(c) % k
+                else:
+                    fp = fingerprint(c)
+                    owner = fp % k
                 if owner == w:
                     self._offer(c, _enc(r, j), gid, fp)
                 else:
@@ -204,9 +210,10 @@ class _Worker:
                 return
 
 
-def _worker_main(conn: Any, w: int, k: int, proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool) -> None:
+def _worker_main(conn: Any, w: int, k: int, proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool,
+                 by_hash: bool) -> None:
     try:
-        _Worker(w, k, proto, cfg, use_sym, compact).serve(conn)
+        _Worker(w, k, proto, cfg, use_sym, compact, by_hash).serve(conn)
     except Exception:  # report, so the coordinator fails loudly instead of waiting forever
         conn.send(("error", traceback.format_exc()))
     finally:

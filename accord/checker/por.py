@@ -172,6 +172,15 @@ class _Footprints:
             return e.value
         return None
 
+    @staticmethod
+    def _const_inst(e: Any) -> int | None:
+        """The index of an instance written ``Role[k]`` with a literal or constant k (None: not one)."""
+        if isinstance(e, ir.Call) and e.fn == "instance" and isinstance(e.args[0], (ir.Lit, ir.ConstRef)):
+            return e.args[0].value if isinstance(e.args[0].value, int) else None
+        if isinstance(e, ir.Lit) and isinstance(e.value, Inst):
+            return e.value.idx
+        return None
+
     def _crash_all(self) -> set[Any]:
         return {("X", r) for r in self.lay.crash_slot}
 
@@ -198,7 +207,8 @@ class _Footprints:
                 out.add(self._var(e.base.scope, e.base.name, role, idx) + (key,))
                 return
         if isinstance(e, ir.RoleVar):
-            for j in range(self.proto.role_map[e.role].count):
+            which = self._const_inst(e.inst)
+            for j in range(self.proto.role_map[e.role].count) if which is None else (which,):
                 out.update(self._cells(("L", e.role, j, e.var), e.type))
         elif isinstance(e, ir.Call) and e.fn in ("crashed", "alive"):
             out.update(self._crash_all())

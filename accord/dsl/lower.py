@@ -15,9 +15,9 @@ from accord import ir
 from accord.diagnostics import Diagnostic, SourceFile, SpecError, did_you_mean
 from accord.dsl.comments import collect_comments
 from accord.dsl.lower_expr import BOOL, UNKNOWN, ExprLowerer, compatible, require, require_in_range, span_of
-from accord.dsl.lower_props import ENV_ROLE, PropertyLowering
+from accord.dsl.lower_props import PropertyLowering
 from accord.dsl.lower_stmt import StmtLowerer, pattern
-from accord.dsl.scope import Ctx, Symbols, fail, unknown
+from accord.dsl.scope import ENV_ROLE, Ctx, Symbols, fail, unknown
 from accord.dsl.warnings import collect_warnings
 from accord.ir.types import DOMAIN_LIMIT, contains, render_type, size
 from accord.semantics.evaluate import EvalError, const_value
@@ -87,6 +87,11 @@ class Lowerer(PropertyLowering):
         for d in typed_consts:
             out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         if by_kind.get("action_decl"):
+            if ENV_ROLE in self.sy.roles:
+                self.diags.append(Diagnostic(
+                    "ACC204", f"a role named `{ENV_ROLE}` clashes with the environment that holds top-level actions",
+                    self.sy.declared_at.get(ENV_ROLE), hint="rename the role, or move the actions into a role"))
+            self.sy.has_env = True
             self.sy.roles[ENV_ROLE] = ir.RoleType(ENV_ROLE, 1, indexed=False)
             self.sy.role_locals[ENV_ROLE] = {}
         for d in by_kind.get("message_decl", []):

@@ -14,10 +14,8 @@ from lark import Tree
 from accord import ir
 from accord.diagnostics import Diagnostic, did_you_mean
 from accord.dsl.lower_expr import BOOL, require, span_of
-from accord.dsl.scope import Ctx, fail, unknown
+from accord.dsl.scope import ENV_ROLE, Ctx, fail, unknown
 
-#: the implicit role of top-level actions (also in accord.dsl.lower)
-ENV_ROLE = "env"
 
 
 class PropertyLowering:

@@ -9,6 +9,10 @@ from accord import ir
 from accord.diagnostics import Diagnostic, SourceFile, Span, SpecError, did_you_mean
 
 
+#: the implicit role that holds top-level actions
+ENV_ROLE = "env"
+
+
 @dataclass
 class Symbols:
     """Everything declared at the top level, filled in as lowering goes."""
@@ -27,16 +31,18 @@ class Symbols:
     used: set[str] = field(default_factory=set)  # names referenced, for unused warnings
     sent: dict[str, set[str]] = field(default_factory=dict)  # message -> roles it is sent to
     declared_at: dict[str, Span] = field(default_factory=dict)
+    has_env: bool = False  # top-level actions exist: `env` is the implicit role holding them
     sent_at: dict[tuple[str, str], Span | None] = field(default_factory=dict)  # (message, role) -> first send
     var_names: dict[str, str] = field(default_factory=dict)  # every `var` in the text -> "" (shared) or its role
 
     def all_names(self) -> list[str]:
+        """Every name a user declared (the implicit environment role is not one)."""
         return [
             *self.consts,
             *self.types,
             *self.enum_members,
             *self.messages,
-            *self.roles,
+            *(r for r in self.roles if not (r == ENV_ROLE and self.has_env)),
             *self.shared,
         ]
 

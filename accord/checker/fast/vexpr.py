@@ -311,10 +311,11 @@ class Ev:
                 if not is_arr(a) and not a:
                     return False
                 return land(a, self.under(a, lambda: self.ev(e.right)))
-            na = lnot(a)
-            if not is_arr(na) and not na:
+            # `a or b` is `not a => b` with a's value: b matters (is evaluated) where `a` decides nothing
+            first = a if op == "or" else lnot(a)
+            if not is_arr(first) and first:
                 return True
-            return lor(na if op == "=>" else a, self.under(na if op == "or" else a, lambda: self.ev(e.right)))
+            return lor(first, self.under(lnot(first), lambda: self.ev(e.right)))
         if op in ("in", "notin"):
             r = self.member(e.left, e.right)
             return lnot(r) if op == "notin" else r

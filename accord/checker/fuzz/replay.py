@@ -18,6 +18,8 @@ Verdicts (a :class:`~accord.checker.result.CheckResult` with one property):
 * reachable: ``holds`` when the last state satisfies it;
 * termination / leads_to: ``unknown`` — the lasso is replayed and its cycle checked
   to close, but fairness is not re-judged here;
+* a bare trace (no property named): the first invariant its last state violates, else
+  a raising step or a deadlock there;
 * a trace that replays but no longer violates its property: ``unknown`` (a replay is
   one run, never a proof).
 
@@ -99,8 +101,11 @@ def _fits(saved: dict[str, Any], cand: dict[str, Any]) -> bool:
 
 
 def _describe(step: dict[str, Any]) -> str:
+    """A saved step as :meth:`Transition.render` writes it."""
+    if step.get("kind") == "fault":
+        return f"FAULT {step.get('step')}: {step.get('detail')}"
     who = step.get("agent") or "env"
-    text = f"{who}: {step.get('step')}"
+    text = f"{who}: {str(step.get('step')).split('.', 1)[-1]}"
     if step.get("message"):
         text += f" receives {step['message']}"
     if step.get("bindings"):
@@ -165,6 +170,12 @@ def replay(proto: ir.Protocol, saved: SavedTrace) -> CheckResult:
     if err is not None:
         f = judge.step_failure(err)
         verdict, message, kind = Verdict.VIOLATED, f.message, f.kind
+    elif saved.kind is None:  # a bare trace: whatever safety property its end violates
+        f = judge.violated(last) or stepper.stuck(last)
+        if f is not None:
+            verdict, message, kind, name, span = Verdict.VIOLATED, f.message, f.kind, f.name, f.span
+        else:
+            message = "the trace replays; its last state violates no invariant and is not a deadlock"
     elif kind in ("invariant", "agreement"):
         if decl is None:
             raise ReplayMismatch(f"the spec has no property `{name}`")

@@ -30,7 +30,7 @@ Contract of :meth:`Stepper.step` at a state ``s`` (the semantics is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from accord import ir
 from accord.diagnostics import Span
@@ -106,6 +106,9 @@ class Run:
     def __repr__(self) -> str:  # hypothesis prints failing examples; a run's states are too big for that
         failed = f", failure={self.failure.name!r}" if self.failure is not None else ""
         return f"Run(length={self.length}, faults={self.faults}{failed})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' printer, which skips __repr__
+        printer.text(repr(self))
 
 
 class Judge:
