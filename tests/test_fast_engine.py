@@ -10,6 +10,7 @@ engine reproduces the generic engine's discovery order), with and without ``--co
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def _params() -> list[Any]:
 @pytest.mark.parametrize("stop", [True, False], ids=["stop", "continue"])
 def test_same_results_as_the_generic_engine(rel: str, consts: dict[str, int], stop: bool) -> None:
     proto = load(rel, consts)
-    cfg = dict(stop_at_first=stop, liveness=False, symmetry=False)
+    cfg = {"stop_at_first": stop, "liveness": False, "symmetry": False}
     assert supported(proto, Config(**cfg)) == []
     fast = check_fast(proto, Config(**cfg))
     assert fast.stats.engine == "explicit-vector"
@@ -94,7 +95,7 @@ SLOW_PROTOCOLS = {"majority_vote", "majority_vote_broken", "majority_vote_broken
 def test_protocols_agree(name: str, stop: bool) -> None:
     # every protocol of the library is inside the fragment once liveness is left to the generic engine
     proto = load(f"protocols/{name}")
-    cfg = dict(stop_at_first=stop, liveness=False, symmetry=False)
+    cfg = {"stop_at_first": stop, "liveness": False, "symmetry": False}
     assert supported(proto, Config(**cfg)) == []
     assert summary(check_fast(proto, Config(**cfg))) == summary(check(proto, Config(**cfg)))
 
@@ -117,6 +118,8 @@ def test_configuration_reasons() -> None:
     assert supported(t11, Config()) == ["liveness properties (termination, leads_to)"]
     assert supported(t11, Config(strategy="dfs", liveness=False)) == ["strategy dfs (breadth-first only)"]
     assert supported(t11, Config(keep_graph=True, liveness=False)) == ["keeping the state graph"]
+    assert supported(t11, Config(liveness=False, por=True, hash_compaction=True, workers=2)) == [
+        "partial-order reduction", "hash compaction", "several workers"]
     text = "protocol F\nmessage M\nchannel A -> B sync\nrole A { action go { send M to B } }\nrole B { on M { skip } }\n"
     sync = load_text(text, "<t>")[0]
     assert supported(sync, Config()) == ["channel A->B is `sync` (rendezvous)"]
@@ -127,11 +130,11 @@ def test_configuration_reasons() -> None:
     assert check_auto(sym, Config(symmetry=False)).stats.engine == "explicit-vector"
 
 
-@pytest.mark.parametrize("limits", [dict(max_states=1_000), dict(max_states=4_321), dict(max_depth=6),
-                                    dict(max_depth=1), dict(max_states=1)])
+@pytest.mark.parametrize("limits", [{"max_states": 1_000}, {"max_states": 4_321}, {"max_depth": 6},
+                                    {"max_depth": 1}, {"max_states": 1}])
 def test_limits_cut_where_the_generic_engine_cuts(limits: dict[str, int]) -> None:
     proto = load("vector/features", {"N": 2})
-    cfg = dict(stop_at_first=False, **limits)
+    cfg = {"stop_at_first": False, **limits}
     fast, generic = check_fast(proto, Config(**cfg)), check(proto, Config(**cfg))
     assert summary(fast) == summary(generic)
     assert not fast.complete
@@ -185,7 +188,7 @@ def test_bit_layout_of_twophase() -> None:
     inbox = [ci for ci in codec.lay.chan_insts if ci.channel.name == "RM->TM"]
     assert [len(codec.universe[ci.slot]) for ci in inbox] == [8]
     spans = sorted((lf.word * 64 + lf.shift, lf.bits) for lf in codec.leaves if lf.bits)
-    for (a, n), (b, _) in zip(spans, spans[1:]):
+    for (a, n), (b, _) in itertools.pairwise(spans):
         assert a + n <= b  # fields never overlap
     assert all(lf.shift + lf.bits <= 64 for lf in codec.leaves)
 
@@ -245,7 +248,7 @@ def test_expressions_agree() -> None:
             try:
                 want_holds.append(bool(pred(st)))
                 want_raises.append(False)
-            except Exception:
+            except Exception:  # noqa: BLE001 -- any error: the generic evaluation raises
                 want_holds.append(False)
                 want_raises.append(True)
         holds, raises = exp.predicate(rows, p.expr)

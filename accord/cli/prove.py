@@ -16,8 +16,16 @@ import click
 
 from accord.checker.result import CheckResult, Verdict
 from accord.checker.smt.encode import CHANNEL_BOUND
-from accord.cli.common import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_SAFETY, EXIT_USAGE, load_or_exit, parse_consts, \
-    print_diagnostics, quiet_progress
+from accord.cli.common import (
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_SAFETY,
+    EXIT_USAGE,
+    load_or_exit,
+    parse_consts,
+    print_diagnostics,
+    quiet_progress,
+)
 from accord.diagnostics import Diagnostic
 from accord.report.json_report import result_json
 from accord.report.text import render_result

@@ -76,8 +76,8 @@ def render_result(result: CheckResult, lay: Layout, show_traces: bool = True) ->
     if getattr(s, "workers", 1) > 1:
         tail += f" on {s.workers} processes"
     if s.engine.startswith("smt"):  # symbolic engines count no states
-        what = "bounded model checking" if s.engine == "smt-bmc" else "k-induction"
-        out.append(f"  SMT {what}: depth {s.depth}, {s.seconds:.2f}s{tail}")
+        what = f"bounded model checking: depth {s.depth}" if s.engine == "smt-bmc" else f"k-induction: k = {s.depth}"
+        out.append(f"  SMT {what}, {s.seconds:.2f}s{tail}")
     else:
         out.append(f"  {s.distinct:,} distinct states{orbit}, depth {s.depth}, {s.generated:,} generated, "
                    f"{s.seconds:.2f}s ({s.states_per_second:,.0f} states/s){tail}")

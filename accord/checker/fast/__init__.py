@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from accord import ir
-from accord.checker.explicit import Config, check as generic_check
+from accord.checker.explicit import Config
+from accord.checker.explicit import check as generic_check
 from accord.checker.fast.channels import ChannelBound
 from accord.checker.fast.codec import Unsupported
-from accord.checker.fast.fragment import supported
+from accord.checker.fast.fragment import LIVE, supported
+from accord.checker.fast.graph import GraphView
 from accord.checker.fast.search import VectorSearch
 from accord.checker.result import CheckResult, PropertyResult, Verdict
 from accord.checker.symmetry import symmetry_problems
@@ -40,7 +42,8 @@ def check_fast(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
     bounds: dict[int, int] = {}
     while True:
         try:
-            search = VectorSearch(proto, cfg, bounds=bounds)
+            keep = cfg.keep_graph or (cfg.liveness and any(p.kind in LIVE for p in proto.properties))
+            search = VectorSearch(proto, cfg, bounds=bounds, keep_graph=keep)
             search.run()
             return _result(proto, cfg, search, notes)
         except ChannelBound as exc:  # a channel without capacity outgrew its packing bound: widen it
@@ -66,40 +69,32 @@ def check_auto(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
 
 
 def _result(proto: ir.Protocol, cfg: Config, search: VectorSearch, notes: list[str]) -> CheckResult:
+    """The CheckResult, assembled as the generic engine assembles its own."""
+    from accord.checker.explicit import finish_result, judge_safety, partial_text
+    from accord.checker.liveness import check_liveness
+
     results = dict(search.results)
     complete = search.complete
-    for p in proto.properties:
-        if p.name in results:
-            continue
-        if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT, ir.PropKind.DEADLOCK):
-            if p.kind is ir.PropKind.DEADLOCK and not search.check_deadlock:
+    partial = ("not decided: the search stopped at the first violation (use --continue to go on)" if search.stopped
+               else partial_text(search.limit, search.explored_depth or 0, search.total))
+    witnesses = {name: search.trace_to(gid) for name, gid in search.reach_found.items()}
+    judge_safety(proto, results, complete, search.check_deadlock, witnesses, partial)
+    live = [p for p in proto.properties if p.kind in LIVE]
+    if live and cfg.liveness:
+        view = GraphView(search) if complete and not search.stopped else None
+        for p in live:
+            if p.name in results:
                 continue
-            results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.HOLDS if complete else Verdict.UNKNOWN,
-                                             "" if complete else _partial(search), span=p.span)
-        elif p.kind is ir.PropKind.REACHABLE:
-            if p.name in search.reach_found:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.HOLDS, "a witness was found",
-                                                 search.trace_to(search.reach_found[p.name]), p.span)
-            elif complete:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.VIOLATED,
-                                                 f"no reachable state satisfies `{p.name}`: the spec is vacuous "
-                                                 "here", None, p.span)
+            if view is None:
+                why = partial if not complete else "not checked: the search stopped at the first violation"
+                results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, why, span=p.span)
             else:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.UNKNOWN, _partial(search), span=p.span)
+                results[p.name] = check_liveness(view, p)  # type: ignore[arg-type]
     stats = search.stats
+    if search.graph is not None:
+        stats.transitions = search.graph.transitions()
     stats.coverage_missing = [lab for lab in search.model.labels if lab not in search.fired] if complete else []
-    ordered = [results[p.name] for p in proto.properties if p.name in results]
-    ordered.extend(r for name, r in results.items() if r not in ordered)
-    return CheckResult(proto.name, ordered, stats, complete, search.limit, dict(cfg.parameters), notes)
+    return finish_result(proto, cfg, results, stats, complete, search.limit, notes)
 
 
-def _partial(search: Any) -> str:
-    if search.stopped:
-        return "not decided: the search stopped at the first violation (use --continue to go on)"
-    why = {"states": "state limit", "seconds": "time limit", "memory": "memory limit", "depth": "depth limit"}
-    reason = why.get(search.limit or "", "search stopped")
-    return (f"no violation up to depth {search.explored_depth} ({search.total:,} states; "
-            f"{reason} reached)")
-
-
-__all__ = ["check_fast", "check_auto", "supported", "Unsupported"]
+__all__ = ["Unsupported", "check_auto", "check_fast", "supported"]

@@ -15,7 +15,8 @@ a larger bound). Operations take a frame and write its ``over`` fields in place.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -13,10 +13,23 @@ from typing import Any
 import numpy as np
 
 from accord import ir
-from accord.checker.fast.codec_base import (NONE, WORD, Leaf, Unsupported, bits_for, eval_code, from_eval,
-                                            from_pos, leaf_eval, pos_of, scalar, set_elem_ok, to_eval,
-                                            type_problem)
 from accord.checker.fast.channels import ChanCodec
+from accord.checker.fast.codec_base import (
+    NONE,
+    WORD,
+    Leaf,
+    Unsupported,
+    bits_for,
+    eval_code,
+    from_eval,
+    from_pos,
+    leaf_eval,
+    pos_of,
+    scalar,
+    set_elem_ok,
+    to_eval,
+    type_problem,
+)
 from accord.ir.types import domain, sort_key
 from accord.semantics.layout import Layout
 
@@ -222,5 +235,19 @@ class Codec:
         words[:, leaf.word] = col
 
 
-__all__ = ["Codec", "Leaf", "Unsupported", "to_eval", "from_eval", "pos_of", "from_pos", "type_problem",
-           "set_elem_ok", "scalar", "leaf_eval", "eval_code", "NONE", "WORD"]
+__all__ = [
+    "NONE",
+    "WORD",
+    "Codec",
+    "Leaf",
+    "Unsupported",
+    "eval_code",
+    "from_eval",
+    "from_pos",
+    "leaf_eval",
+    "pos_of",
+    "scalar",
+    "set_elem_ok",
+    "to_eval",
+    "type_problem",
+]

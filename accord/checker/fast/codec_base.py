@@ -205,5 +205,21 @@ def eval_code(leaf: Leaf, v: Any) -> Any:
     return U64(int(v))
 
 
-__all__ = ["Leaf", "Unsupported", "WORD", "NONE", "scalar", "set_elem_ok", "type_problem", "pos_of", "from_pos",
-           "to_eval", "from_eval", "bits_for", "leaf_eval", "eval_code", "bit_of", "value_of_bit"]
+__all__ = [
+    "NONE",
+    "WORD",
+    "Leaf",
+    "Unsupported",
+    "bit_of",
+    "bits_for",
+    "eval_code",
+    "from_eval",
+    "from_pos",
+    "leaf_eval",
+    "pos_of",
+    "scalar",
+    "set_elem_ok",
+    "to_eval",
+    "type_problem",
+    "value_of_bit",
+]

@@ -17,8 +17,8 @@ import numpy as np
 from accord import ir
 from accord.checker.fast.codec import Codec, Unsupported
 from accord.checker.fast.vexpr import Ev, Frame, bitpos
-from accord.checker.fast.vops import has_bit, is_arr, land, lnot, lor, where
 from accord.checker.fast.vfaults import fault_instances, fire_fault
+from accord.checker.fast.vops import has_bit, is_arr, land, lnot, lor, where
 from accord.checker.fast.vstep import Runner, StepInst, step_instances
 from accord.ir.types import Inst
 from accord.semantics.layout import Layout
@@ -181,6 +181,7 @@ class Expander:
                 return []
             if g is not f:
                 d = d[~ev.err] if is_arr(d) else d
+            assert isinstance(dom.type, ir.SetType)
             f = runner.filter(g, has_bit(d, bitpos(dom.type.elem, g.bound[name])))
         for c in si.conds:
             if f is None:
@@ -239,4 +240,4 @@ def _full(v: Any, n: int) -> np.ndarray:
     return np.full(n, bool(v))
 
 
-__all__ = ["Expander", "Batch", "Unsupported"]
+__all__ = ["Batch", "Expander", "Unsupported"]

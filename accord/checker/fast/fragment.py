@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from accord import ir
 from accord.checker.fast.codec_base import set_elem_ok, type_problem
@@ -29,6 +30,8 @@ from accord.semantics.evaluate import Env, compile_expr
 from accord.semantics.layout import Layout
 
 LIVE = (ir.PropKind.TERMINATION, ir.PropKind.LEADS_TO)
+GENERIC_ONLY = (("por", "partial-order reduction"), ("hash_compaction", "hash compaction"),
+                ("checkpoint", "checkpoints"), ("resume", "resuming from a checkpoint"))
 
 
 def supported(proto: ir.Protocol, cfg: Any = None) -> list[str]:
@@ -44,12 +47,13 @@ def supported(proto: ir.Protocol, cfg: Any = None) -> list[str]:
     if cfg is not None:
         if cfg.strategy != "bfs":
             why.append(f"strategy {cfg.strategy} (breadth-first only)")
-        if cfg.keep_graph:
-            why.append("keeping the state graph")
-        if cfg.liveness and any(p.kind in LIVE for p in proto.properties):
-            why.append("liveness properties (termination, leads_to)")
         if cfg.symmetry and _uses_symmetry(proto):
             why.append("symmetry reduction (use --no-symmetry)")
+        for attr, what in GENERIC_ONLY:  # search options only the generic engine implements
+            if getattr(cfg, attr, None):
+                why.append(what)
+        if getattr(cfg, "workers", 1) > 1:
+            why.append("several workers")
     for v in proto.shared:
         _type(why, v.type, f"variable `{v.name}`")
     for r in proto.roles:
@@ -88,7 +92,7 @@ def _type(why: list[str], t: ir.Type, what: str, scalar_only: bool = False) -> N
     if scalar_only:  # elements of a set: they need a bit in a mask
         problem = set_elem_ok(t)
         if problem:
-            why.append(f"{what} ranges over {problem[2:] if problem.startswith('a ') else problem}")
+            why.append(f"{what} ranges over {problem.removeprefix('a ')}")
         return
     problem = type_problem(t)
     if problem:
@@ -103,7 +107,7 @@ def walk(node: Any) -> Iterator[Any]:
         if isinstance(x, (tuple, list)):
             stack.extend(x)
             continue
-        if not dataclasses.is_dataclass(x) or isinstance(x, type) or isinstance(x, ir.Type):
+        if not dataclasses.is_dataclass(x) or isinstance(x, (type, ir.Type)):
             continue
         yield x
         for f in dataclasses.fields(x):
@@ -188,7 +192,7 @@ def _static(lay: Layout, e: ir.Expr, me: Inst) -> Any:
     """The value of ``e`` if it depends on nothing but the acting instance (else None)."""
     try:
         return compile_expr(e, lay)(Env((), lay.inst_slot(me), {}, lay))
-    except Exception:  # reads the state or a bound name: not static
+    except Exception:  # noqa: BLE001 -- reads the state or a bound name: not static
         return None
 
 

@@ -29,6 +29,7 @@ from accord import ir
 from accord.checker.fast.codec import Codec
 from accord.checker.fast.expand import DISC_SHIFT, Batch, Expander
 from accord.checker.fast.fragment import universes
+from accord.checker.fast.graph import Graph
 from accord.checker.result import PropertyResult, Stats, Trace, Verdict
 from accord.checker.trace import replay_path, violation_step
 from accord.semantics.model import Model
@@ -41,7 +42,8 @@ def peak_mb() -> float:
 
 
 class VectorSearch:
-    def __init__(self, proto: ir.Protocol, cfg: Any, chunk: int = CHUNK, bounds: dict[int, int] | None = None):
+    def __init__(self, proto: ir.Protocol, cfg: Any, chunk: int = CHUNK, bounds: dict[int, int] | None = None,
+                 keep_graph: bool = False):
         self.proto = proto
         self.cfg = cfg
         self.chunk = chunk
@@ -50,10 +52,11 @@ class VectorSearch:
         self.codec = Codec(proto, self.lay, universes(proto, self.lay), bounds)
         self.exp = Expander(proto, self.lay, self.codec, self.model.labels, self.model._init_locals)
         self.words = self.codec.words
-        self.invariants = [p for p in proto.properties
+        self.invariants = [(p, p.expr) for p in proto.properties
                            if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT) and p.expr is not None]
-        self.inv_preds = [(p, self.model.compile_property_expr(p.expr)) for p in self.invariants]
-        self.reachables = [p for p in proto.properties if p.kind is ir.PropKind.REACHABLE and p.expr is not None]
+        self.inv_preds = [(p, self.model.compile_property_expr(e)) for p, e in self.invariants]
+        self.reachables = [(p, p.expr) for p in proto.properties
+                           if p.kind is ir.PropKind.REACHABLE and p.expr is not None]
         want = cfg.deadlock if cfg.deadlock is not None else any(
             p.kind is ir.PropKind.DEADLOCK for p in proto.properties)
         self.check_deadlock = bool(want)
@@ -66,6 +69,8 @@ class VectorSearch:
         self.parents: list[np.ndarray] = []  # global parent index per state (int32 when it fits)
         self.total = 0
         self.seen = self._keys(np.zeros((0, self.words), dtype=np.uint64))
+        self.seen_ids = np.zeros(0, dtype=np.int64)  # with a graph: the global index of each key of `seen`
+        self.graph = Graph(self) if keep_graph else None
         self.fired: set[str] = set()
         self.stats = Stats(engine="explicit-vector")
         self.depth = 0
@@ -87,8 +92,14 @@ class VectorSearch:
             self.blocks.append(words)
             self.parents.append(parents.astype(np.int32 if start + len(words) < 2**31 else np.int64))
             self.total += len(words)
-            new = np.sort(self._keys(words))
-            self.seen = np.sort(np.concatenate([self.seen, new]), kind="stable")
+            if self.graph is None:
+                new = np.sort(self._keys(words))
+                self.seen = np.sort(np.concatenate([self.seen, new]), kind="stable")
+            else:
+                keys = np.concatenate([self.seen, self._keys(words)])
+                ids = np.concatenate([self.seen_ids, np.arange(start, self.total, dtype=np.int64)])
+                o = np.argsort(keys, kind="stable")
+                self.seen, self.seen_ids = keys[o], ids[o]
         return start
 
     def _seen(self, keys: np.ndarray) -> np.ndarray:
@@ -135,7 +146,7 @@ class VectorSearch:
                 continue
             try:
                 ok = pred(st)
-            except Exception as exc:  # an EvalError inside a property is a violation of it
+            except Exception as exc:  # noqa: BLE001 -- as the generic engine: a property that raises is violated
                 self.violate(p, p.kind.value, p.name, f"cannot evaluate: {exc}", self.trace_to(gid))
                 continue
             if not ok:
@@ -145,7 +156,9 @@ class VectorSearch:
         """The generic engine's report of the steps raising in one stored state."""
         trace = self.trace_to(gid)
         errs: list[Any] = []
-        self.model.protocol_successors(trace.steps[-1].state, record=True, errors=errs)
+        last = trace.steps[-1].state
+        assert last is not None
+        self.model.protocol_successors(last, record=True, errors=errs)
         if not errs:
             raise RuntimeError("vector engine: a step error the generic semantics does not raise")
         for exc in errs:
@@ -169,18 +182,18 @@ class VectorSearch:
     def _new_states(self, words: np.ndarray, n: int) -> tuple[list[int], dict[str, int]]:
         """Invariant events (local rows) and first reachable witnesses among ``words[:n]``."""
         inv_rows: set[int] = set()
-        for p in self.invariants:
+        for p, e in self.invariants:
             if p.name in self.results:
                 continue
-            holds, raises = self.exp.predicate(words[:n], p.expr)
+            holds, raises = self.exp.predicate(words[:n], e)
             bad = np.flatnonzero(~holds | raises)
             if bad.size:
                 inv_rows.add(int(bad[0]))
         reach: dict[str, int] = {}
-        for p in self.reachables:
+        for p, e in self.reachables:
             if p.name in self.reach_found:
                 continue
-            holds, raises = self.exp.predicate(words[:n], p.expr)
+            holds, raises = self.exp.predicate(words[:n], e)
             hit = np.flatnonzero(holds & ~raises)
             if hit.size:
                 reach[p.name] = int(hit[0])
@@ -268,7 +281,7 @@ class VectorSearch:
         return self.limit is not None
 
     def _fresh(self, words: np.ndarray, b: Batch) -> tuple[np.ndarray, np.ndarray]:
-        """The successors never stored before, once each, in discovery order, and their parent rows.
+        """The successors never stored before, once each, in discovery order, and their first discovery keys.
 
         Self-loops are not in the batch (a parent is stored); the rest is sorted by key once:
         equal keys form groups, each group's first discovery is its smallest ``disc``, and
@@ -287,7 +300,7 @@ class VectorSearch:
         first = first[fresh]
         order = np.argsort(first)
         at, first = at[order], first[order]
-        return b.words[at], first >> DISC_SHIFT
+        return b.words[at], first
 
     def _chunk(self, words: np.ndarray, g0: int, depth: int) -> int | None:
         """Expand parents ``g0 ..`` (packed ``words``). Returns None, or the next unexpanded row if the
@@ -295,7 +308,8 @@ class VectorSearch:
         m = len(words)
         b: Batch = self.exp.expand(words)
         self.fired |= b.fired
-        new_words, new_parent = self._fresh(words, b)
+        new_words, new_disc = self._fresh(words, b)
+        new_parent = new_disc >> DISC_SHIFT
         p_lim = m
         if self.cfg.max_states is not None:
             before = self.total + np.searchsorted(new_parent, np.arange(m), "left")
@@ -318,6 +332,8 @@ class VectorSearch:
         events.extend((int(new_parent[j]), 2, j) for j in inv_rows)
         events.sort()
         stop = events[0] if events and self.cfg.stop_at_first else None
+        cut: tuple[int, int | None] | None = None  # the stopping parent's edges, up to this discovery key
+        after_deadlock = None
         if stop is None:
             n_keep, expanded, nxt = n_lim, p_lim, None
             if p_lim < m:
@@ -325,12 +341,22 @@ class VectorSearch:
                 nxt = p_lim
         else:
             p, kind, j = stop
-            n_keep = j + 1 if kind == 2 else int(np.searchsorted(new_parent, p, "left"))
-            expanded = p if kind == 0 else p + 1
-            nxt = p + 1
+            n_keep = int(np.searchsorted(new_parent, p, "left"))
+            expanded, nxt = (p, p + 1) if kind == 0 else (p + 1, p + 1)
+            if kind == 2:
+                n_keep, cut = j + 1, (p, int(new_disc[j]))
+            elif kind == 1:
+                # the generic engine goes on through this state's (fault) successors up to the first new one
+                has_new = n_keep < len(new_parent) and new_parent[n_keep] == p
+                cut = (p, int(new_disc[n_keep]) if has_new else None)
+                if has_new:
+                    after_deadlock = n_keep
+                    n_keep += 1
         self.stats.generated += int(counts[:expanded].sum())
         self.stats.terminal += int(terminal[:expanded].sum())
         first = self._store(new_words[:n_keep], g0 + new_parent[:n_keep])
+        if self.graph is not None:
+            self.graph.record(b, g0, stop[0] if stop is not None else p_lim, cut, terminal, expanded)
         if n_keep:
             self.depth = depth + 1
         for name, j in reach.items():
@@ -343,9 +369,11 @@ class VectorSearch:
                 self.step_errors(g0 + p)
             elif kind == 1:
                 self.deadlock(g0 + p)
+                if after_deadlock is not None:
+                    self.check_state(first + after_deadlock)
             else:
                 self.check_state(first + j)
         return nxt if (self.stopped or nxt is not None) else None
 
 
-__all__ = ["VectorSearch", "Codec", "peak_mb"]
+__all__ = ["Codec", "VectorSearch", "peak_mb"]

@@ -15,15 +15,30 @@ frame (no rows) raises :class:`NotStatic`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from accord import ir
 from accord.checker.fast.codec import NONE, WORD, Codec, Leaf, Unsupported, to_eval
 from accord.checker.fast.codec_base import bit_of, scalar, value_of_bit
-from accord.checker.fast.vops import (bit, eq, has_bit, is_arr, land, lnot, lor, popcount, select, setop, take, where,
-                                      widen, widen_mask)
+from accord.checker.fast.vops import (
+    bit,
+    eq,
+    has_bit,
+    is_arr,
+    land,
+    lnot,
+    lor,
+    popcount,
+    select,
+    setop,
+    take,
+    where,
+    widen,
+    widen_mask,
+)
 from accord.ir.types import Inst, domain, sort_key
 from accord.semantics.exec import within
 
@@ -42,8 +57,8 @@ class Frame:
                  bound: dict[str, Any] | None = None, over: dict[int, Any] | None = None,
                  sender: Inst | None = None):
         self.codec = codec
-        self.words = words
-        self.rows = rows
+        self.words: Any = words  # (n, W) packed parent states; None: a static frame
+        self.rows: Any = rows  # (n,) row of each parent in its batch
         self.me = me
         self.bound = dict(bound or {})
         self.over = dict(over or {})
@@ -70,20 +85,20 @@ class Frame:
             return self.read(tree)
         return [self.read_tree(t) for t in tree]
 
-    def subset(self, mask: np.ndarray) -> "Frame":
+    def subset(self, mask: np.ndarray) -> Frame:
         assert self.words is not None and self.rows is not None
         f = Frame(self.codec, self.words[mask], self.rows[mask], self.me,
                   {k: take(v, mask) for k, v in self.bound.items()},
                   {k: take(v, mask) for k, v in self.over.items()}, self.sender)
         return f
 
-    def fork(self) -> "Frame":
+    def fork(self) -> Frame:
         f = Frame(self.codec, self.words, self.rows, self.me, self.bound, self.over, self.sender)
         f.cache = self.cache
         return f
 
     @staticmethod
-    def concat(frames: list["Frame"]) -> "Frame":
+    def concat(frames: list[Frame]) -> Frame:
         """Rows of several frames of the same step, as one frame."""
         if len(frames) == 1:
             return frames[0]
@@ -401,22 +416,23 @@ class Ev:
 
     def e_SetComp(self, e: ir.SetComp) -> Any:
         assert isinstance(e.type, ir.SetType)
+        et, cond = e.type.elem, e.cond
         out: Any = 0
         for _, x, inside in self.iterate(e.domain):
             def one(x: Any = x, inside: Any = inside) -> Any:
                 keep = inside
-                if e.cond is not None:
-                    keep = land(keep, self.under(inside, lambda: self.ev(e.cond)))
+                if cond is not None:
+                    keep = land(keep, self.under(inside, lambda: self.ev(cond)))
                 if not is_arr(keep) and not keep:
                     return 0
-                b = self.under(keep, lambda: self.elem_bit(e.type.elem, self.ev(e.elem)))
+                b = self.under(keep, lambda: self.elem_bit(et, self.ev(e.elem)))
                 return np.where(keep, widen_mask(b, len(keep)), U64(0)) if is_arr(keep) else b
             out = setop("union", out, self.bind(e.var, x, one))
         return out
 
     def e_RecordLit(self, e: ir.RecordLit) -> Any:
         assert isinstance(e.type, ir.RecordType)
-        vals = dict((n, self.ev(x)) for n, x in e.fields)
+        vals = {n: self.ev(x) for n, x in e.fields}
         return [vals[n] for n, _ in e.type.fields]
 
     def e_MapLit(self, e: ir.MapLit) -> Any:
@@ -434,12 +450,15 @@ class Ev:
             if i == len(e.binders):
                 return self.ev(e.body)
             name, dom = e.binders[i]
-            acc: Any = True if forall else False
+            acc: Any = forall
             for _, x, inside in self.iterate(dom):
                 live = land(inside, acc if forall else lnot(acc))
                 if not is_arr(live) and not live:
                     continue
-                r = self.under(live, lambda x=x: self.bind(name, x, lambda: rec(i + 1)))
+                def inner(x: Any = x, name: str = name) -> Any:
+                    return self.bind(name, x, lambda: rec(i + 1))
+
+                r = self.under(live, inner)
                 acc = land(acc, lor(lnot(inside), r)) if forall else lor(acc, land(inside, r))
                 if not is_arr(acc) and acc is not forall:
                     break
@@ -499,4 +518,4 @@ class Ev:
         raise Unsupported(f"builtin {fn}")
 
 
-__all__ = ["Frame", "Ev", "NotStatic", "candidates", "mask_candidates"]
+__all__ = ["Ev", "Frame", "NotStatic", "candidates", "mask_candidates"]

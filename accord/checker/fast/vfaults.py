@@ -86,8 +86,7 @@ def _message_insts(proto: ir.Protocol, f: ir.Fault, budget: Leaf, cc: ChanCodec)
         for u in (range(len(cc.items)) if fifo else [at]):
             item = cc.items[u]
             m = item if links else item[1]
-            for fi in _corruptions(proto, f, budget, cc, at, u, item, m, links, fifo):
-                out.append(fi)
+            out.extend(_corruptions(proto, f, budget, cc, at, u, item, m, links, fifo))
     if fifo and f.kind is ir.FaultKind.CORRUPT:
         # order by position, then field and value; the item is a condition (one per row and position)
         out.sort(key=lambda fi: (fi.at, fi.order))
@@ -156,6 +155,7 @@ def fire_fault(fi: FaultInst, f: Any, crash: dict[str, list[Leaf]], locals_: Any
             g.over[cc.slots[fi.at].id] = fi.new
         return g
     if cc.mask is not None:  # corrupt on a set: the item is replaced
+        assert fi.new is not None
         m = g.read(cc.mask)
         g.over[cc.mask.id] = (m & ~_u64(1 << fi.at)) | _u64(1 << fi.new)
         return g

@@ -153,5 +153,21 @@ def setop(op: str, a: Any, b: Any) -> Any:
     return r if is_arr(r) else bool(r)
 
 
-__all__ = ["is_arr", "land", "lor", "lnot", "bnot", "bit", "popcount", "has_bit", "where", "take", "widen",
-           "widen_mask", "eq", "select", "setop", "FULL"]
+__all__ = [
+    "FULL",
+    "bit",
+    "bnot",
+    "eq",
+    "has_bit",
+    "is_arr",
+    "land",
+    "lnot",
+    "lor",
+    "popcount",
+    "select",
+    "setop",
+    "take",
+    "where",
+    "widen",
+    "widen_mask",
+]

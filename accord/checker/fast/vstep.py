@@ -412,9 +412,8 @@ class Runner:
         assert f.me is not None
         me = f.me.idx
         links = ch.topology is ir.Topology.LINKS
-        if dest is None or not is_arr(dest):
-            targets = [(dest, True)]
-        else:
+        targets: list[tuple[Any, Any]] = [(dest, True)]
+        if is_arr(dest):
             targets = [(d, dest == d) for d in range(self.proto.role_map[ch.dst].count)]
         fields = [t for _, t in self.proto.messages[msg].fields]
         block: Any = False
@@ -500,4 +499,4 @@ def merge(outs: list[Outcome]) -> list[Outcome]:
     return [(Frame.concat(fs), k) for k, fs in sorted(by.items())]
 
 
-__all__ = ["StepInst", "Runner", "step_instances", "conjuncts", "in_type", "merge"]
+__all__ = ["Runner", "StepInst", "conjuncts", "in_type", "merge", "step_instances"]

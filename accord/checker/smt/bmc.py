@@ -21,7 +21,8 @@ properties are not checked by this engine.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import z3
 
@@ -174,20 +175,22 @@ def _judge(model: Model, proto: ir.Protocol, enc: Encoding, name: str, kind: str
     """Replay a counterexample through the explicit semantics and check that it shows what SMT claims."""
     trace = replay_path(model, states)
     last = states[-1]
+    prop = next((p for p in proto.properties if p.name == name), None)
+    expr = prop.expr if prop is not None else None
     if kind == "invariant":
-        prop = next(p for p in proto.properties if p.name == name)
+        assert prop is not None and expr is not None
         pkind = prop.kind.value
         try:
-            holds = model.compile_property_expr(prop.expr)(last)
+            holds = model.compile_property_expr(expr)(last)
             message = f"{pkind} `{name}` is violated"
-        except Exception as exc:  # an error inside a property is a violation of it (as explicit reports it)
+        except Exception as exc:  # noqa: BLE001 - any error evaluating a property violates it (as explicit)
             holds, message = False, f"cannot evaluate: {exc}"
         if holds:
             raise ReplayError(f"the SMT counterexample for `{name}` ends in a state that satisfies it")
         return PropertyResult(name, pkind, Verdict.VIOLATED, message, trace, span)
     if kind == "reachable":
-        prop = next(p for p in proto.properties if p.name == name)
-        if not model.compile_property_expr(prop.expr)(last):
+        assert expr is not None
+        if not model.compile_property_expr(expr)(last):
             raise ReplayError(f"the SMT witness for `{name}` ends in a state that does not satisfy it")
         return PropertyResult(name, "reachable", Verdict.HOLDS, "a witness was found", trace, span)
     errs: list[Any] = []
@@ -244,4 +247,4 @@ def _result(proto: ir.Protocol, enc: Encoding, results: dict[str, PropertyResult
     return CheckResult(proto.name, out, stats, complete=False, limit="depth", parameters=parameters, notes=notes)
 
 
-__all__ = ["bmc", "Unroller", "solvers", "GaveUp"]
+__all__ = ["GaveUp", "Unroller", "bmc", "solvers"]

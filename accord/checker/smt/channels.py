@@ -23,7 +23,8 @@ channel was full (what happens then is the channel's ``blocks|drops|fails``).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import z3
 
@@ -44,10 +45,10 @@ class SetChan(Chan):
     def __init__(self, bits: dict[Any, Any]):
         self.bits = bits
 
-    def eq(self, other: "SetChan") -> Any:  # type: ignore[override]
+    def eq(self, other: SetChan) -> Any:  # type: ignore[override]
         return mk_and(*(a == b for a, b in zip(self.bits.values(), other.bits.values()) if not a.eq(b)))
 
-    def ite(self, c: Any, other: "SetChan") -> "SetChan":  # type: ignore[override]
+    def ite(self, c: Any, other: SetChan) -> SetChan:  # type: ignore[override]
         return SetChan({k: (a if a.eq(b) else z3.If(c, a, b)) for (k, a), b in zip(self.bits.items(),
                                                                                     other.bits.values())})
 
@@ -57,7 +58,7 @@ class SetChan(Chan):
     def size(self) -> Any:
         return _sum([z3.If(b, 1, 0) for b in self.bits.values() if not z3.is_false(b)])
 
-    def put(self, cands: Cand, cap: int | None) -> tuple["SetChan", Any]:
+    def put(self, cands: Cand, cap: int | None) -> tuple[SetChan, Any]:
         present = mk_or(*(mk_and(m, self.bits[it]) for it, m in cands))
         full = FALSE if cap is None else mk_and(mk_not(present), self.size() >= cap)
         bits = dict(self.bits)
@@ -72,7 +73,7 @@ class SetChan(Chan):
     def over(self, cands: Cand, bound: int) -> Any:
         return FALSE
 
-    def take(self, item: Any) -> "SetChan":
+    def take(self, item: Any) -> SetChan:
         return self
 
     def holds(self, items: Any) -> Any:
@@ -87,10 +88,10 @@ class BagChan(Chan):
     def __init__(self, counts: dict[Any, Any]):
         self.counts = counts
 
-    def eq(self, other: "BagChan") -> Any:  # type: ignore[override]
+    def eq(self, other: BagChan) -> Any:  # type: ignore[override]
         return mk_and(*(a == b for a, b in zip(self.counts.values(), other.counts.values()) if not a.eq(b)))
 
-    def ite(self, c: Any, other: "BagChan") -> "BagChan":  # type: ignore[override]
+    def ite(self, c: Any, other: BagChan) -> BagChan:  # type: ignore[override]
         return BagChan({k: (a if a.eq(b) else z3.If(c, a, b)) for (k, a), b in zip(self.counts.items(),
                                                                                     other.counts.values())})
 
@@ -100,7 +101,7 @@ class BagChan(Chan):
     def size(self) -> Any:
         return _sum(list(self.counts.values()))
 
-    def put(self, cands: Cand, cap: int | None) -> tuple["BagChan", Any]:
+    def put(self, cands: Cand, cap: int | None) -> tuple[BagChan, Any]:
         full = FALSE if cap is None else self.size() >= cap
         room = mk_not(full)
         counts = dict(self.counts)
@@ -115,12 +116,12 @@ class BagChan(Chan):
         """Adding the message would put more than ``bound`` copies of one item in the bag."""
         return mk_or(*(mk_and(m, self.counts[it] >= bound) for it, m in cands))
 
-    def take(self, item: Any) -> "BagChan":
+    def take(self, item: Any) -> BagChan:
         counts = dict(self.counts)
         counts[item] = counts[item] - 1
         return BagChan(counts)
 
-    def add(self, item: Any) -> "BagChan":
+    def add(self, item: Any) -> BagChan:
         counts = dict(self.counts)
         counts[item] = counts[item] + 1
         return BagChan(counts)
@@ -142,14 +143,14 @@ class FifoChan(Chan):
         self.items = items
         self.index = index
 
-    def _new(self, length: Any, slots: tuple[Any, ...]) -> "FifoChan":
+    def _new(self, length: Any, slots: tuple[Any, ...]) -> FifoChan:
         return FifoChan(length, slots, self.items, self.index)
 
-    def eq(self, other: "FifoChan") -> Any:  # type: ignore[override]
+    def eq(self, other: FifoChan) -> Any:  # type: ignore[override]
         pairs = [(self.length, other.length), *zip(self.slots, other.slots)]
         return mk_and(*(a == b for a, b in pairs if not a.eq(b)))
 
-    def ite(self, c: Any, other: "FifoChan") -> "FifoChan":  # type: ignore[override]
+    def ite(self, c: Any, other: FifoChan) -> FifoChan:  # type: ignore[override]
         def pick(a: Any, b: Any) -> Any:
             return a if a.eq(b) else z3.If(c, a, b)
         return self._new(pick(self.length, other.length),
@@ -161,7 +162,7 @@ class FifoChan(Chan):
     def size(self) -> Any:
         return self.length
 
-    def put(self, cands: Cand, cap: int | None) -> tuple["FifoChan", Any]:
+    def put(self, cands: Cand, cap: int | None) -> tuple[FifoChan, Any]:
         full = self.length >= len(self.slots)
         room = mk_not(full)
         code = _sum([z3.If(m, self.index[it], 0) for it, m in cands if self.index[it] != 0])
@@ -176,23 +177,23 @@ class FifoChan(Chan):
     def over(self, cands: Cand, bound: int) -> Any:
         return self.length >= len(self.slots)
 
-    def remove_at(self, pos: int) -> "FifoChan":
+    def remove_at(self, pos: int) -> FifoChan:
         """The queue without its element at ``pos`` (which must exist)."""
         slots = self.slots[:pos] + self.slots[pos + 1:] + (z3.IntVal(0),)
         return self._new(self.length - 1, slots)
 
-    def take(self, item: Any) -> "FifoChan":
+    def take(self, item: Any) -> FifoChan:
         return self.remove_at(0)
 
     def first_at(self, pos: int) -> Any:
         """Position ``pos`` holds an element whose value does not occur earlier (the explicit fault order)."""
         return mk_and(self.length > pos, *(self.slots[pos] != self.slots[q] for q in range(pos)))
 
-    def duplicate_at(self, pos: int) -> "FifoChan":
+    def duplicate_at(self, pos: int) -> FifoChan:
         slots = (self.slots[:pos + 1] + (self.slots[pos],) + self.slots[pos + 1:])[:len(self.slots)]
         return self._new(self.length + 1, slots)
 
-    def replace_at(self, pos: int, item: Any) -> "FifoChan":
+    def replace_at(self, pos: int, item: Any) -> FifoChan:
         slots = self.slots[:pos] + (z3.IntVal(self.index[item]),) + self.slots[pos + 1:]
         return self._new(self.length, slots)
 
@@ -239,4 +240,4 @@ def empty_chan(c: Chan) -> Any:
     return c.length == 0
 
 
-__all__ = ["SetChan", "BagChan", "FifoChan", "fresh_chan", "empty_chan", "TRUE"]
+__all__ = ["TRUE", "BagChan", "FifoChan", "SetChan", "empty_chan", "fresh_chan"]

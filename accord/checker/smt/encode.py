@@ -40,11 +40,24 @@ from accord import ir
 from accord.checker.smt.channels import Chan, empty_chan, fresh_chan
 from accord.checker.smt.exprs import Cx, Event
 from accord.checker.smt.faults import Sink, fault_branches
+from accord.checker.smt.fragment import channel_items, matches, refuse_outside
 from accord.checker.smt.stmts import Executor
-from accord.checker.smt.values import (FALSE, KEY_LIMIT, TRUE, Unsupported, check_type, decode, eq, fresh,
-                                        keys_of, leaves, lift, mk_and, mk_not, mk_or)
+from accord.checker.smt.values import (
+    FALSE,
+    TRUE,
+    Unsupported,
+    decode,
+    eq,
+    fresh,
+    keys_of,
+    leaves,
+    lift,
+    mk_and,
+    mk_not,
+    mk_or,
+)
 from accord.diagnostics import Diagnostic
-from accord.ir.types import Inst, sort_key
+from accord.ir.types import Inst
 from accord.semantics.evaluate import Env, compile_expr
 from accord.semantics.exec import sorted_domain
 from accord.semantics.layout import Layout, RoleView
@@ -134,7 +147,7 @@ class Encoding:
             out.append(st[ci.slot].decode(m))
         for slot in lay.fault_slot:
             out.append(m.eval(st[slot], model_completion=True).as_long())
-        for role, slot in lay.crash_slot.items():
+        for slot in lay.crash_slot.values():
             out.append(tuple(z3.is_true(m.eval(b, model_completion=True)) for b in st[slot]))
         return tuple(out)
 
@@ -170,69 +183,6 @@ def _fresh_state(enc: Encoding, tag: str, cons: list[Any]) -> list[Any]:
     return st
 
 
-# ---------------------------------------------------------------------- the fragment
-
-
-def _refuse_outside(proto: ir.Protocol) -> None:
-    if proto.schedule is not ir.Schedule.INTERLEAVING:
-        raise Unsupported("`schedule rounds`", getattr(proto, "schedule_span", None))
-    for ch in proto.channels:
-        if ch.kind is ir.ChanKind.SYNC:
-            raise Unsupported(f"`sync` channels (channel {ch.name})", ch.span)
-    for f in proto.faults:
-        if f.kind is ir.FaultKind.REORDER:
-            raise Unsupported("`reorder` faults", f.span)
-    for v in proto.shared:
-        check_type(v.type, v.span)
-    for r in proto.roles:
-        for v in r.vars:
-            check_type(v.type, v.span)
-    for m in proto.messages.values():
-        for _, t in m.fields:
-            check_type(t, m.span)
-
-
-def _sent_names(proto: ir.Protocol) -> dict[str, list[str]]:
-    """channel name -> the messages some statement sends on it (in first-seen order)."""
-    out: dict[str, list[str]] = {}
-
-    def walk(stmts: tuple[ir.Stmt, ...]) -> None:
-        for s in stmts:
-            if isinstance(s, (ir.Send, ir.Broadcast, ir.Reply)):
-                names = out.setdefault(s.channel, [])
-                if s.msg.msg not in names:
-                    names.append(s.msg.msg)
-            for sub in ("then", "other", "body"):
-                inner = getattr(s, sub, None)
-                if inner:
-                    walk(inner)
-
-    for step in proto.steps:
-        walk(step.body)
-    return out
-
-
-def _items(proto: ir.Protocol, lay: Layout) -> dict[int, tuple[Any, ...]]:
-    sent = _sent_names(proto)
-    out: dict[int, tuple[Any, ...]] = {}
-    for ci in lay.chan_insts:
-        ch = ci.channel
-        msgs = []
-        for name in sent.get(ch.name, []):
-            decl = proto.messages[name]
-            doms = [keys_of(t, decl.span) for _, t in decl.fields]
-            msgs.extend(ir.Message(name, tuple(args)) for args in itertools.product(*doms))
-        if ch.topology is ir.Topology.LINKS:
-            items: list[Any] = msgs
-        else:
-            items = [(i, m) for i in range(proto.role_map[ch.src].count) for m in msgs]
-        if len(items) > KEY_LIMIT:
-            raise Unsupported(f"channel {ch.name}, which can hold {len(items)} distinct messages (limit {KEY_LIMIT})",
-                              ch.span)
-        out[ci.slot] = tuple(sorted(items, key=sort_key))
-    return out
-
-
 # ---------------------------------------------------------------------- building
 
 
@@ -254,10 +204,10 @@ def encode(proto: ir.Protocol, deadlock: bool | None = None, channel_bound: int 
 
 class _Builder:
     def __init__(self, proto: ir.Protocol, deadlock: bool | None, bound: int):
-        _refuse_outside(proto)
+        refuse_outside(proto)
         self.proto = proto
         self.lay = Layout.build(proto)
-        self.enc = Encoding(proto, self.lay, _items(proto, self.lay), bound)
+        self.enc = Encoding(proto, self.lay, channel_items(proto, self.lay), bound)
         self.ex = Executor(self.lay, self.enc.items, bound)
         self.want_deadlock = deadlock if deadlock is not None else any(
             p.kind is ir.PropKind.DEADLOCK for p in proto.properties)
@@ -351,7 +301,8 @@ class _Builder:
                 bindings = self._messages(step, base)
             else:
                 bindings = self._params(step, base, 0)
-            fire, budget_post = TRUE, {}
+            fire: Any = TRUE
+            budget_post: dict[int, Any] = {}
             if waiting is not None:
                 fire, budget_post = self._timeout_budget(r.name, waiting)
             for cx in bindings:
@@ -386,13 +337,13 @@ class _Builder:
                 chan = base.st[ci.slot]
                 for it in self.enc.items[ci.slot]:
                     m = it if links else it[1]
-                    if m.name != step.name or not _matches(step, m):
+                    if m.name != step.name or not matches(step, m):
                         continue
                     cx = base.fork()
                     cx.events = []
                     cx.pc = mk_and(base.pc, chan.has(it))
                     cx.st[ci.slot] = chan.take(it)
-                    sender = Inst(ch.src, ci.src_idx if links else it[0])
+                    sender = Inst(ch.src, ci.src_idx if links and ci.src_idx is not None else it[0])
                     cx.sender = sender
                     for p, (_, ft), a in zip(step.patterns, decl.fields, m.args):
                         if p.kind == "bind" and p.name is not None:
@@ -493,15 +444,4 @@ def _before(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return a[:n] != b[:n] and a < b
 
 
-def _matches(step: ir.Step, m: ir.Message) -> bool:
-    for p, arg in zip(step.patterns, m.args):
-        if p.kind == "lit" and p.value is not None:
-            lit = p.value.value if isinstance(p.value, (ir.Lit, ir.ConstRef)) else None
-            if lit is None:
-                raise Unsupported("a computed pattern in a handler", p.span)
-            if lit != arg:
-                return False
-    return True
-
-
-__all__ = ["encode", "Encoding", "Branch", "Chan"]
+__all__ = ["Branch", "Chan", "Encoding", "encode"]

@@ -20,8 +20,22 @@ from typing import Any
 import z3
 
 from accord import ir
-from accord.checker.smt.values import (FALSE, TRUE, SOpt, SSet, Unsupported, check_type, const_of, eq, ite, keys_of,
-                                        lift, mk_and, mk_not, mk_or)
+from accord.checker.smt.values import (
+    FALSE,
+    TRUE,
+    SOpt,
+    SSet,
+    Unsupported,
+    check_type,
+    const_of,
+    eq,
+    ite,
+    keys_of,
+    lift,
+    mk_and,
+    mk_not,
+    mk_or,
+)
 from accord.ir.types import Inst
 from accord.semantics.layout import Layout
 
@@ -55,7 +69,7 @@ class Cx:
     escapes: list[Any] = field(default_factory=list)
     sender: Inst | None = None
 
-    def fork(self, key: tuple[int, ...] | None = None) -> "Cx":
+    def fork(self, key: tuple[int, ...] | None = None) -> Cx:
         return Cx(list(self.st), self.me, dict(self.b), self.pc, self.key if key is None else key, self.events,
                   self.escapes, self.sender)
 

@@ -10,7 +10,8 @@ before encoding.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from accord import ir
 from accord.checker.smt.channels import BagChan, FifoChan, SetChan

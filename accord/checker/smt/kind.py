@@ -22,6 +22,7 @@ not done here.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -134,7 +135,7 @@ def _induct(enc: Encoding, model: Model, max_k: int, which: int) -> tuple[str, i
 def _cti(enc: Encoding, model: Model, k: int, states: list[State]) -> Cti:
     """Replay a counterexample to induction through the explicit semantics and name what it breaks."""
     transitions = []
-    for a, b in zip(states, states[1:]):
+    for a, b in itertools.pairwise(states):
         tr = next((t for t, nxt in model.successors(a, record=True, errors=[]) if nxt == b), None)
         if tr is None:
             raise ReplayError("a step of the counterexample to induction cannot be replayed")
@@ -145,7 +146,7 @@ def _cti(enc: Encoding, model: Model, k: int, states: list[State]) -> Cti:
         if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT) and p.expr is not None:
             try:
                 ok = model.compile_property_expr(p.expr)(last)
-            except Exception:  # an error evaluating the property violates it
+            except Exception:  # noqa: BLE001 - any error evaluating a property violates it (as explicit)
                 ok = False
             if not ok:
                 broken.append(p.name)
@@ -188,4 +189,4 @@ def _result(proto: ir.Protocol, enc: Encoding, proved: bool, k: int, cti: Cti | 
                        parameters=parameters, notes=notes)
 
 
-__all__ = ["prove", "ProofResult", "Cti"]
+__all__ = ["Cti", "ProofResult", "prove"]

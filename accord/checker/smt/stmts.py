@@ -22,8 +22,19 @@ import z3
 
 from accord import ir
 from accord.checker.smt.exprs import Cx, Evaluator
-from accord.checker.smt.values import (FALSE, Unsupported, coerce, contains, eq, ite, keys_of, lift, mk_and,
-                                        mk_not, mk_or)
+from accord.checker.smt.values import (
+    FALSE,
+    Unsupported,
+    coerce,
+    contains,
+    eq,
+    ite,
+    keys_of,
+    lift,
+    mk_and,
+    mk_not,
+    mk_or,
+)
 from accord.semantics.exec import within
 from accord.semantics.layout import ChanInst, Layout
 
@@ -225,4 +236,4 @@ class Executor:
         return out
 
 
-__all__ = ["Executor", "FALSE"]
+__all__ = ["FALSE", "Executor"]

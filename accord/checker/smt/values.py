@@ -25,9 +25,10 @@ form. Sequences are outside the fragment (:class:`Unsupported`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 import z3
 
