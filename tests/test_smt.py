@@ -213,6 +213,19 @@ invariant inv: x + y <= 5
     assert {k: v for k, v in explicit.items() if k != "inv"} == {k: v for k, v in want.items() if k != "inv"}
 
 
+def test_bmc_message_field_outside_its_type_is_a_runtime_error() -> None:
+    text = """
+protocol Field
+message M(v: 0..1)
+channel A -> B bag
+role A { var x: 0..2 = 0  action go when x < 2 { x := x + 1  send M(x) to B } }
+role B { var got: 0..1 = 0  on M(v) { got := v } }
+"""
+    # init, go (sends M(1)); the second go would send M(2): raised from the 2nd state
+    want = {"runtime error at line 5": ("violated", 2)}
+    assert lengths(smt(text, 5)) == want == lengths(check(load(text)))
+
+
 def test_bmc_stops_at_first_violation_by_default() -> None:
     res = smt(TWO_PC, 10)
     assert lengths(res)["consistent"] == ("violated", 6)

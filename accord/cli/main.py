@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -10,36 +11,44 @@ import accord
 from accord.cli.common import EXIT_CODES_HELP, EXIT_INTERNAL
 
 
-@click.group(help="Specify, verify and generate coordination protocols for teams of LLM agents.\n\n"
+#: subcommand -> "module:attribute"; each module is imported only when its command runs, so
+#: `accord lint` does not pay for z3, hypothesis or the language server.
+COMMANDS = {
+    "analyze": "accord.cli.analyze:analyze",
+    "check": "accord.cli.check:check",
+    "export": "accord.cli.export:export",
+    "fmt": "accord.cli.fmt:fmt",
+    "fuzz": "accord.cli.fuzz:fuzz_cmd",
+    "init": "accord.cli.init:init",
+    "lint": "accord.cli.lint:lint",
+    "lsp": "accord.cli.lsp:lsp",
+    "monitor": "accord.cli.monitor:monitor",
+    "prove": "accord.cli.prove:prove",
+    "replay": "accord.cli.replay:replay_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        cmd = getattr(importlib.import_module(module), attr)
+        cmd.name = name
+        return cmd  # type: ignore[no-any-return]
+
+
+@click.group(cls=LazyGroup, help="Specify, verify and generate coordination protocols for teams of LLM agents.\n\n"
              + EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(accord.__version__, prog_name="accord")
 def cli() -> None:
     pass
-
-
-def _register() -> None:
-    from accord.cli import analyze, check, export, fmt, lint, monitor
-
-    cli.add_command(analyze.analyze)
-    cli.add_command(check.check)
-    cli.add_command(lint.lint)
-    cli.add_command(fmt.fmt)
-    cli.add_command(export.export)
-    cli.add_command(monitor.monitor)
-    from accord.cli import prove
-
-    cli.add_command(prove.prove)
-    from accord.cli import init, lsp
-
-    cli.add_command(init.init)
-    cli.add_command(lsp.lsp)
-    from accord.cli import fuzz, replay
-
-    cli.add_command(fuzz.fuzz_cmd, "fuzz")
-    cli.add_command(replay.replay_cmd, "replay")
-
-
-_register()
 
 
 def main() -> None:

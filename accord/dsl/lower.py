@@ -80,10 +80,11 @@ class Lowerer(PropertyLowering):
             if d.children[1] is None:
                 out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         self._unknown_overrides({str(d.children[0]): d.children[0] for d in by_kind.get("const_decl", [])})
-        for d in by_kind.get("type_decl", []):
-            out[id(d)] = self.guard(lambda d=d: self.type_decl(d))
+        # role headers before types, so that `type Team = set of Agent` can name a role
         roles = by_kind.get("role_decl", [])
         roles = [d for d in roles if self.guard(lambda d=d: self.role_header(d) or True)]
+        for d in by_kind.get("type_decl", []):
+            out[id(d)] = self.guard(lambda d=d: self.type_decl(d))
         for d in typed_consts:
             out[id(d)] = self.guard(lambda d=d: self.const_decl(d))
         if by_kind.get("action_decl"):

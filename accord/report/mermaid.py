@@ -288,17 +288,7 @@ class _Diagram:
         return Inst(ci.channel.dst, ci.dst_idx)
 
     def value(self, v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if v is None:
-            return "none"
-        if isinstance(v, Inst):
-            return self.name(v)
-        if isinstance(v, frozenset):
-            return "{" + ", ".join(sorted(self.value(x) for x in v)) + "}"
-        if isinstance(v, ir.Message):
-            return self.lay.render_msg(v)
-        return str(v)
+        return self.lay.render_any(v)
 
 
 _FAULT_NOTE = {"crash": "crashes", "restart": "restarts"}

@@ -61,5 +61,5 @@ def _events(tr: Any, lay: Layout) -> list[str]:
         elif ev[0] == "drop":
             out.append(f"{lay.render_msg(ev[4])} is dropped: {ev[1]} is full")
         elif ev[0] == "choose":
-            out.append(f"chooses {ev[1]} = {ev[2]}")
+            out.append(f"chooses {ev[1]} = {lay.render_any(ev[2])}")
     return out

@@ -34,7 +34,7 @@ def render_trace(trace: Trace, lay: Layout) -> str:
                 elif ev[0] == "drop":
                     lines.append(f"      {lay.render_msg(ev[4])} is dropped: {ev[1]} is full")
                 elif ev[0] == "choose":
-                    lines.append(f"      chooses {ev[1]} = {ev[2]}")
+                    lines.append(f"      chooses {ev[1]} = {lay.render_any(ev[2])}")
         assert step.state is not None
         cur = lay.describe(step.state)
         for key, value in cur.items():

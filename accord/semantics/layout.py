@@ -147,6 +147,22 @@ class Layout:
             out[f"crashed {role}"] = "{" + ", ".join(crashed) + "}"
         return out
 
+    def render_any(self, v: Any) -> str:
+        """A value whose type is not at hand (e.g. a `choose` in a trace event), as a spec writes it."""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if v is None:
+            return "none"
+        if isinstance(v, Inst):
+            return f"{v.role}[{v.idx}]" if self.proto.role_map[v.role].indexed else v.role
+        if isinstance(v, frozenset):
+            return "{" + ", ".join(self.render_any(x) for x in sorted(v, key=sort_key)) + "}"
+        if isinstance(v, ir.Message):
+            return self.render_msg(v)
+        if isinstance(v, tuple):
+            return "<<" + ", ".join(self.render_any(x) for x in v) + ">>"
+        return str(v)
+
     def render_msg(self, m: ir.Message) -> str:
         decl = self.proto.messages[m.name]
         if not decl.fields:

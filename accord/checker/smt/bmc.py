@@ -220,8 +220,8 @@ def _result(proto: ir.Protocol, enc: Encoding, results: dict[str, PropertyResult
     notes = [f"SMT encoding: {len(enc.branches)} transition branches, {len(enc.leaves)} state variables"]
     if escaped_at is not None:
         why = (f"no violation up to depth {escaped_at}; a step from depth {escaped_at} sends a message the SMT "
-               f"encoding cannot hold (a field outside its type, or more than {enc.bound} messages on a channel "
-               "without a capacity): use --engine explicit")
+               f"encoding cannot hold (more than {enc.bound} on a channel without a capacity): use --engine "
+               "explicit, or a larger channel bound")
         notes.append(why)
     elif stopped_at is not None:
         why = "not decided: the search stopped at the first violation (use --continue to go on)"

@@ -14,7 +14,7 @@ state (one Z3 constant per leaf of every slot of :mod:`accord.semantics.layout`)
   successor;
 * ``enabled``, ``final``, ``deadlock``, ``invariants`` (violation conditions),
   ``reachables``, ``constraint``, and ``escape`` (a step the encoding cannot
-  follow: a message field outside its type, or a channel past its bound).
+  follow: a send past the bound of a channel without a capacity).
 
 Formulas over another copy of the state come from ``at(formula, state)``.
 Anything outside the fragment is refused with an ACC410 diagnostic.

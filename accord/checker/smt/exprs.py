@@ -28,6 +28,7 @@ from accord.checker.smt.values import (
     Unsupported,
     check_type,
     const_of,
+    contains,
     eq,
     ite,
     keys_of,
@@ -36,7 +37,7 @@ from accord.checker.smt.values import (
     mk_not,
     mk_or,
 )
-from accord.ir.types import Inst
+from accord.ir.types import Inst, within
 from accord.semantics.layout import Layout
 
 
@@ -354,7 +355,12 @@ class Evaluator:
         raise Unsupported(f"the builtin `{fn}`", e.span)
 
     def e_MsgCons(self, e: ir.MsgCons, cx: Cx) -> Any:
-        return (e.msg, tuple(self.ev(x, cx) for x in e.args))
+        args = tuple(self.ev(x, cx) for x in e.args)
+        fields = self.lay.proto.messages[e.msg].fields
+        for (_, ftype), arg, v in zip(fields, e.args, args):  # a field outside its type is a runtime error
+            if not within(arg.type, ftype):
+                cx.error("runtime", e.span, mk_not(contains(ftype, v)))
+        return (e.msg, args)
 
 
 _NO = object()

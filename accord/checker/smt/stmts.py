@@ -7,11 +7,11 @@ a statement that blocks (a send to a full ``blocks`` channel, an empty
 ``choose``) narrows the path condition. Errors become events (see
 :mod:`accord.checker.smt.exprs`).
 
-Two sends cannot be stored in the SMT encoding of a channel although the
-explicit semantics performs them: a message with a field outside the field's
-declared type, and a message past the encoding's bound on a channel without a
-capacity. Such a send is recorded in ``Cx.escapes`` and the path stops there,
-so an engine can say it cannot follow the run rather than answer wrongly.
+A send past the encoding's bound on a channel without a capacity cannot be
+stored in the SMT encoding although the explicit semantics performs it; such a
+send is recorded in ``Cx.escapes`` and the path stops there, so an engine can
+say it cannot follow the run rather than answer wrongly. (So is, defensively, a
+message that matches no item of its channel.)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from accord.checker.smt.values import (
     mk_not,
     mk_or,
 )
-from accord.semantics.exec import within
+from accord.ir.types import within
 from accord.semantics.layout import ChanInst, Layout
 
 
