@@ -49,3 +49,21 @@ role A[2] {
     v = r.first_violation
     assert v is not None and v.kind == "runtime" and "key 0 is outside the map's domain" in v.message
     assert r.exit_code() == 12
+
+
+def test_liveness_is_not_decided_from_states_whose_step_raised():
+    spec = """protocol ErrorOnlyStep
+var n: 0..1 = 0
+role A {
+  action bump { n := n + 1 }
+  final when n == 2
+}
+check termination under weak fairness
+check deadlock
+"""
+    proto, _ = load_text(spec)
+    assert proto is not None
+    r = check(proto, Config(stop_at_first=False))
+    got = {x.name: x.verdict.value for x in r.results}
+    assert got == {"termination": "unknown", "deadlock": "holds", "runtime error at line 4": "violated"}
+    assert r.exit_code() == 12

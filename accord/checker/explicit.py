@@ -417,6 +417,10 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
                     "not checked: the search stopped at the first violation"
                 results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, why, span=p.span)
                 continue
+            blocked = liveness_blocked(results)
+            if blocked is not None:
+                results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, blocked, span=p.span)
+                continue
             results[p.name] = check_liveness(graph_search, p)
     stats = search.stats
     stats.coverage_missing = coverage(search.model, search.taken_units) if complete else []
@@ -481,6 +485,17 @@ def finish_result(proto: ir.Protocol, cfg: Config, results: dict[str, PropertyRe
     ordered = [results[p.name] for p in proto.properties if p.name in results]
     ordered.extend(r for name, r in results.items() if r not in ordered)
     return CheckResult(proto.name, ordered, stats, complete, limit, dict(cfg.parameters), notes)
+
+
+def liveness_blocked(results: dict[str, PropertyResult]) -> str | None:
+    """Why liveness cannot be judged on this graph, or None.
+
+    A state whose step raised an error has no successor in the graph, so a "fair stutter" there
+    would only echo the error: liveness is then left undecided rather than reported violated.
+    """
+    raised = next((r for r in results.values() if r.verdict is Verdict.VIOLATED
+                   and r.kind in ("assert", "runtime", "overflow", "concurrent write")), None)
+    return None if raised is None else f"not decided: a step raised an error ({raised.name})"
 
 
 def _partial(search: Any) -> str:

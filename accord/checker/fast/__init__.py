@@ -70,7 +70,7 @@ def check_auto(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
 
 def _result(proto: ir.Protocol, cfg: Config, search: VectorSearch, notes: list[str]) -> CheckResult:
     """The CheckResult, assembled as the generic engine assembles its own."""
-    from accord.checker.explicit import finish_result, judge_safety, partial_text
+    from accord.checker.explicit import finish_result, judge_safety, liveness_blocked, partial_text
     from accord.checker.liveness import check_liveness
 
     results = dict(search.results)
@@ -85,8 +85,9 @@ def _result(proto: ir.Protocol, cfg: Config, search: VectorSearch, notes: list[s
         for p in live:
             if p.name in results:
                 continue
-            if view is None:
-                why = partial if not complete else "not checked: the search stopped at the first violation"
+            blocked = liveness_blocked(results)
+            if view is None or blocked is not None:
+                why = blocked or (partial if not complete else "not checked: the search stopped at the first violation")
                 results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, why, span=p.span)
             else:
                 results[p.name] = check_liveness(view, p)  # type: ignore[arg-type]

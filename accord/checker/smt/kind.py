@@ -39,6 +39,9 @@ from accord.semantics.layout import Layout
 from accord.semantics.model import Model, State, Transition
 
 
+_RAISED = ("assert", "runtime error", "channel overflow", "(a step")
+
+
 @dataclass
 class Cti:
     """A counterexample to induction: states s_0 … s_k, all but the last satisfying every property."""
@@ -50,9 +53,15 @@ class Cti:
 
     def render(self, lay: Layout) -> str:
         """The CTI as text: the first state in full, then each step and what it changed."""
+        props = [f"`{b}`" for b in self.broken if not b.startswith(_RAISED)]
+        raised = [f"`{b}`" for b in self.broken if b.startswith(_RAISED)]
+        what = []
+        if props:
+            what.append("breaks " + ", ".join(props))
+        if raised:
+            what.append("reaches a state where a step raises " + ", ".join(raised))
         lines = [f"counterexample to induction (k={self.k}): every invariant holds in "
-                 f"{'this state' if self.k == 1 else 'these states'}, yet one step more breaks "
-                 + ", ".join(f"`{b}`" for b in self.broken)]
+                 f"{'this state' if self.k == 1 else 'these states'}, yet one step more " + " and ".join(what)]
         prev = lay.describe(self.states[0])
         lines.append("  State A (not necessarily reachable):")
         lines.extend(f"      {key} = {value}" for key, value in prev.items())
@@ -125,11 +134,46 @@ def _induct(enc: Encoding, model: Model, max_k: int, which: int) -> tuple[str, i
         new = step.states[-1][1]
         for st, lv in step.states[:-1]:
             step_solver.add(z3.Not(z3.And(*[a == b for a, b in zip(lv, new)])))
-        m = _model(step_solver, z3.Not(step.last(q)))
-        if m is None:
+        bad = z3.Not(step.last(q))
+        if _model(step_solver, bad) is None:
             return "proved", k, None
-        cti = _cti(enc, model, k, step.extract(m))
+        cti = _cti(enc, model, k, step.extract(_least(step_solver, bad, [x for _, lv in step.states for x in lv])))
     return "unknown", max_k, cti
+
+
+def _least(solver: z3.Solver, goal: Any, terms: list[Any]) -> z3.ModelRef:
+    """The model of ``goal`` whose ``terms`` are lexicographically least (false before true, small numbers
+    first): the same counterexample to induction whatever the solver's history, and a simple one."""
+    solver.push()
+    try:
+        solver.add(goal)
+        assert solver.check() == z3.sat
+        for t in terms:
+            m = solver.model()
+            v = m.eval(t, model_completion=True)
+            if z3.is_bool(t):
+                if z3.is_true(v):
+                    solver.push()
+                    solver.add(z3.Not(t))
+                    r = solver.check()
+                    solver.pop()
+                    v = z3.BoolVal(r != z3.sat)
+            else:
+                while True:
+                    solver.push()
+                    solver.add(t < v)
+                    r = solver.check()
+                    if r == z3.sat:
+                        v = solver.model().eval(t, model_completion=True)
+                    solver.pop()
+                    if r != z3.sat:
+                        break
+            solver.add(t == v)
+            if solver.check() != z3.sat:
+                raise RuntimeError("the solver lost a model while minimising a counterexample to induction")
+        return solver.model()
+    finally:
+        solver.pop()
 
 
 def _cti(enc: Encoding, model: Model, k: int, states: list[State]) -> Cti:
