@@ -42,7 +42,8 @@ or programmatically: ``check_implementation(spec, MyAdapter, max_examples=100)``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable, Mapping
 
 from hypothesis import HealthCheck, Verbosity, settings
 from hypothesis import strategies as st
@@ -96,20 +97,20 @@ class Spec:
 
     @classmethod
     def from_text(cls, text: str, consts: Mapping[str, int | bool] | None = None,
-                  fault_budget: Mapping[str, int] | None = None, path: str = "<spec>") -> "Spec":
+                  fault_budget: Mapping[str, int] | None = None, path: str = "<spec>") -> Spec:
         from accord.dsl import load_text
 
         return cls._build(*load_text(text, path, dict(consts or {})), fault_budget)
 
     @classmethod
     def from_file(cls, path: str | Path, consts: Mapping[str, int | bool] | None = None,
-                  fault_budget: Mapping[str, int] | None = None) -> "Spec":
+                  fault_budget: Mapping[str, int] | None = None) -> Spec:
         from accord.dsl import load_file
 
         return cls._build(*load_file(path, dict(consts or {})), fault_budget)
 
     @classmethod
-    def _build(cls, proto: ir.Protocol | None, diags: list[Any], fault_budget: Mapping[str, int] | None) -> "Spec":
+    def _build(cls, proto: ir.Protocol | None, diags: list[Any], fault_budget: Mapping[str, int] | None) -> Spec:
         errors = [d.render() for d in diags if d.is_error]
         if proto is None or errors:
             raise SpecError("\n".join(errors) or "the spec cannot be loaded")

@@ -12,7 +12,7 @@ may strike (which role, which channel) is the spec's to say.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 from accord import ir
 

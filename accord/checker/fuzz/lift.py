@@ -17,7 +17,8 @@ tuple for a sequence; ``None`` or the value for an option.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from accord import ir
 from accord.ir.types import Inst, domain
@@ -47,7 +48,7 @@ class Event:
         return self.label.split(".", 1)[-1]
 
     @classmethod
-    def of(cls, tr: Transition, lay: Layout) -> "Event":
+    def of(cls, tr: Transition, lay: Layout) -> Event:
         actor = tr.actor
         agent = None
         if actor is not None:
