@@ -41,9 +41,9 @@ or programmatically: ``check_implementation(spec, MyAdapter, max_examples=100)``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
-from collections.abc import Callable, Mapping
 
 from hypothesis import HealthCheck, Verbosity, settings
 from hypothesis import strategies as st

@@ -226,6 +226,27 @@ role B { var got: 0..1 = 0  on M(v) { got := v } }
     assert lengths(smt(text, 5)) == want == lengths(check(load(text)))
 
 
+def test_bmc_state_constraint_as_explicit() -> None:
+    text = """
+protocol Cons
+var x: 0..9 in {0, 5}
+var y: 0..3 = 0
+action inc when x < 9 { x := x + 1 }
+action bump when y < 3 { y := y + 1 }
+action boom when y == 2 { assert x != 3 }
+constraint small: x <= 3
+invariant inv: x != 4
+reachable seven: x == 7
+"""
+    # States outside the constraint are checked, not expanded (x = 5 initially: never expanded).
+    # x = 4 is reached from x = 3 (5 states); the assert needs x = 3 and y = 2 (6 states);
+    # x = 7 is never reached: explicit search says so, BMC cannot.
+    want = {"inv": ("violated", 5), "assert at line 7": ("violated", 6), "seven": ("unknown", None)}
+    assert lengths(smt(text, 10, stop_at_first=False)) == want
+    explicit = lengths(check(load(text), Config(stop_at_first=False)))
+    assert explicit == {**want, "seven": ("violated", None)}
+
+
 def test_bmc_stops_at_first_violation_by_default() -> None:
     res = smt(TWO_PC, 10)
     assert lengths(res)["consistent"] == ("violated", 6)
@@ -274,6 +295,15 @@ def test_bmc_refuses_constructs_outside_the_fragment() -> None:
     d = encode(load(text))
     assert isinstance(d, Diagnostic) and d.code == "ACC410" and "`sync` channels" in d.message
     assert (d.span.line, d.span.column) == (3, 1)
+    text = "protocol R\nvar x: 0..1 = 0\naction a { x := 1 }\nschedule rounds\n"
+    d = encode(load(text))
+    assert isinstance(d, Diagnostic) and d.code == "ACC410" and "`schedule rounds`" in d.message
+    assert (d.span.line, d.span.column) == (4, 1)
+    text = "protocol F\nmessage M\nchannel A -> B fifo capacity 2\nrole A { action a { send M to B } }\n" \
+        "role B { on M { skip } }\nfaults { reorder at most 1 }\n"
+    d = encode(load(text))
+    assert isinstance(d, Diagnostic) and d.code == "ACC410" and "`reorder` faults" in d.message
+    assert (d.span.line, d.span.column) == (6, 10)
 
 
 def test_bmc_raises_when_a_counterexample_does_not_replay(monkeypatch: pytest.MonkeyPatch) -> None:

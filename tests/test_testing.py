@@ -170,7 +170,8 @@ def test_plain_values_become_runtime_values():
     assert from_plain(ir.SetType(ir.IntType(0, 3)), [1, 3, 1]) == frozenset({1, 3})
     assert from_plain(ir.MapType(ir.BoolType(), ir.IntType(0, 9)), {True: 4, False: 2}) == (2, 4)
     assert from_plain(ir.OptionType(ir.EnumType("E", ("a", "b"))), None) is None
-    assert from_plain(ir.RecordType((("x", ir.IntType(0, 3)), ("ok", ir.BoolType()))), {"x": 1, "ok": True}) == (1, True)
+    record = ir.RecordType((("x", ir.IntType(0, 3)), ("ok", ir.BoolType())))
+    assert from_plain(record, {"x": 1, "ok": True}) == (1, True)
     with pytest.raises(ValueError, match="no value for key"):
         from_plain(ir.MapType(ir.BoolType(), ir.IntType(0, 9)), {True: 4})
     with pytest.raises(ValueError, match="expected an instance of W"):

@@ -72,7 +72,7 @@ def test_the_fuzz_session_shown(tmp_path, monkeypatch):
                                  "--seed", "1", "--save", str(tmp_path / "tb.json")])
     assert r.exit_code == 12
     for line in shown.splitlines():
-        if line.startswith(("  State ", "counterexample", "  VIOLATED", "  unknown", "  parameters")) or line.startswith("  note: rerun:"):
+        if line.startswith(("  State ", "counterexample", "  VIOLATED", "  unknown", "  parameters", "  note: rerun:")):
             assert line in r.stdout.splitlines(), line
     notes = [ln for ln in shown.splitlines() if ln.startswith("  note: fuzz:")]
     got = [ln for ln in r.stdout.splitlines() if ln.startswith("  note: fuzz:")]

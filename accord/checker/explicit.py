@@ -309,7 +309,7 @@ class _Search:
             if max_states is not None and self.count >= max_states:
                 self.limit = "states"
                 break
-            if processed % 512 == 0:
+            if processed % 64 == 0:
                 if self.over_limits(started):
                     break
                 now = time.monotonic()
@@ -376,9 +376,14 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
     use_sym = cfg.symmetry and has_sym
     if use_sym:
         problems = symmetry_problems(proto)
+        perms = permutation_count(proto)
         if problems:
             use_sym = False
             notes.append("symmetry reduction is off: " + "; ".join(problems[:3]))
+        elif perms > MAX_PERMUTATIONS:
+            use_sym = False
+            notes.append(f"symmetry reduction is off: exact canonicalisation would try {perms:,} permutations "
+                         f"(at most {MAX_PERMUTATIONS:,} are tried); counts are of states, not orbits")
     want_live = cfg.liveness and bool(live_props)
     use_por, use_compact = _speed_options(proto, cfg, want_live, notes)
     if cfg.workers > 1:
@@ -485,6 +490,21 @@ def finish_result(proto: ir.Protocol, cfg: Config, results: dict[str, PropertyRe
     ordered = [results[p.name] for p in proto.properties if p.name in results]
     ordered.extend(r for name, r in results.items() if r not in ordered)
     return CheckResult(proto.name, ordered, stats, complete, limit, dict(cfg.parameters), notes)
+
+
+#: symmetry reduction tries every permutation of the symmetric roles' instances; past this many
+#: (7! = 5,040) it is switched off with a note rather than left to run for ever
+MAX_PERMUTATIONS = 5040
+
+
+def permutation_count(proto: ir.Protocol) -> int:
+    import math
+
+    n = 1
+    for r in proto.roles:
+        if r.symmetric and r.count > 1:
+            n *= math.factorial(r.count)
+    return n
 
 
 def liveness_blocked(results: dict[str, PropertyResult]) -> str | None:

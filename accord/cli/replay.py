@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -70,15 +71,15 @@ def replay_cmd(trace_file: str, spec: str | None, prop: str | None, consts: tupl
     sys.exit(result.exit_code())
 
 
-def _find_spec(trace_file: str, named: str | None, doc: dict) -> str | None:  # type: ignore[type-arg]
-    fz = doc.get("fuzz") if isinstance(doc.get("fuzz"), dict) else {}
+def _find_spec(trace_file: str, named: str | None, doc: dict[str, Any]) -> str | None:
+    fz: dict[str, Any] = doc["fuzz"] if isinstance(doc.get("fuzz"), dict) else {}
     options = [named, fz.get("spec_path")]
     if named:
         options.append(str(Path(trace_file).parent / named))
     return next((p for p in options if isinstance(p, str) and p and Path(p).is_file()), None)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 

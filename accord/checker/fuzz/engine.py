@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -269,6 +269,7 @@ def failure_trace(model: Model, found: Found) -> Trace:
 def _replayed_error(model: Model, trace: Trace, exc: StepError) -> StepError:
     errs: list[StepError] = []
     last = trace.steps[-1].state
+    assert last is not None
     model.protocol_successors(last, record=True, errors=errs)
     return next((e for e in errs if e.transition.label == exc.transition.label
                  and e.transition.bindings == exc.transition.bindings
@@ -320,9 +321,9 @@ def _result(proto: ir.Protocol, model: Model, stepper: Stepper, cfg: FuzzConfig,
 
 def summary_notes(cfg: FuzzConfig, info: FuzzInfo, found: dict[str, Found]) -> list[str]:
     """What the search did, in words: the seed, the runs, the first failure and the shrinking."""
-    notes = [f"fuzz: seed {info.seed}, {info.runs:,} run{'s' if info.runs != 1 else ''} of up to "
-             f"{cfg.depth} steps in {info.seconds:.2f}s (swarm {'on' if cfg.swarm else 'off'}); "
-             f"distinct states are counted by hash"]
+    notes = [(f"fuzz: seed {info.seed}, {info.runs:,} run{'s' if info.runs != 1 else ''} of up to "
+              f"{cfg.depth} steps in {info.seconds:.2f}s (swarm {'on' if cfg.swarm else 'off'}); "
+              "distinct states are counted by hash")]
     if info.stopped_by == "seconds":
         notes.append(f"fuzz: stopped by the time limit ({cfg.max_seconds:g}s)")
     if info.overruns:

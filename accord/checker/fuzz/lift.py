@@ -16,9 +16,9 @@ tuple for a sequence; ``None`` or the value for an option.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Mapping
 
 from accord import ir
 from accord.ir.types import Inst, domain

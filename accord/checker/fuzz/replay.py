@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord import ir
-from accord.checker.fuzz.stepper import Judge, Stepper
+from accord.checker.fuzz.stepper import Failure, Judge, Stepper
 from accord.checker.result import CheckResult, PropertyResult, Stats, Step, Trace, Verdict
 from accord.report.json_report import trace_json
 from accord.semantics.model import Model, State, StepError, Transition
@@ -80,8 +80,8 @@ def read_saved(doc: Any, prop: str | None = None) -> SavedTrace:
         if chosen is None:
             raise ReplayMismatch("the file holds no trace (nothing was violated or witnessed)")
     tr = chosen["trace"]
-    fz = doc.get("fuzz") if isinstance(doc.get("fuzz"), dict) else {}
-    consts = fz.get("consts") if isinstance(fz.get("consts"), dict) else doc.get("parameters") or {}
+    fz: dict[str, Any] = doc["fuzz"] if isinstance(doc.get("fuzz"), dict) else {}
+    consts: dict[str, Any] = fz["consts"] if isinstance(fz.get("consts"), dict) else doc.get("parameters") or {}
     return SavedTrace(list(tr.get("steps") or []), chosen.get("name"), chosen.get("kind"), tr.get("loop_start"),
                       bool(tr.get("stutter")), doc.get("spec"), dict(consts), dict(fz.get("fault_budget") or {}))
 
@@ -167,6 +167,7 @@ def replay(proto: ir.Protocol, saved: SavedTrace) -> CheckResult:
     decl = next((p for p in proto.properties if p.name == name), None)
     span = decl.span if decl is not None else None
     verdict, message = Verdict.UNKNOWN, ""
+    f: Failure | None
     if err is not None:
         f = judge.step_failure(err)
         verdict, message, kind = Verdict.VIOLATED, f.message, f.kind

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 
 from accord import ir
 from accord.checker.fuzz.stepper import Failure, Run, Stepper
+from accord.ir.types import Inst
 from accord.semantics.model import State, StepError, Transition
 
-Name = tuple[object, ...]
+#: kind, label, actor, bindings, message, channel, detail
+Name = tuple[str, str, Inst | None, tuple[tuple[str, str], ...], str | None, str | None, str | None]
 
 
 @dataclass(frozen=True)

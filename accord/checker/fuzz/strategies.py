@@ -16,8 +16,8 @@ at the first violation) and prefers earlier-listed steps.
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
