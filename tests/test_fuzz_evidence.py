@@ -6,7 +6,7 @@ runs are drawn everywhere; only the seconds vary), the property caught, the long
 accepted (in states; where the shortest story grows with the team, the bound says how) and the fault
 count the story needs. The shrunk trace of every row is 1-minimal: no single step can be deleted.
 
-The default suite runs the first row; the rest are marked slow (about 1.5 minutes on two cores).
+The default suite runs the first row; the rest are marked slow (under a minute on two idle cores).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ TWINS = [
     # every other writer must vote yes (1 in 3 for each LLM answer): found thanks to sticky outcomes
     ("two_phase_commit_broken", "WRITERS", N, 1, "deadlock", 2 * N + 1, 1),
     ("two_phase_commit_broken_garbled", "WRITERS", N, 1, "complete_answer", 2 * N + 2, 0),
+    # each turn enumerates every set of agents the LLM may name (2^(AGENTS-1) outcomes): 12, not 20
+    ("handoff_chain_broken", "AGENTS", 12, 1, "control_not_doubled", 4, 0),
     # two disjoint quorums of 4 among 9 acceptors must each accept a different value
     ("paxos_broken", "ACCEPTORS", 9, 1, "one_value", 19, 0),
 ]

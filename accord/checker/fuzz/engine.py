@@ -146,7 +146,11 @@ class _Book:
         self.depth = max(self.depth, run.length)
         if len(self.distinct) < DISTINCT_CAP:
             self.distinct.update(hash(s) for s in run.states)
-        self.taken.update(t.label for t in run.transitions if t.kind == "step")
+        for t in run.transitions:
+            if t.kind == "step":
+                self.taken.add(t.label)
+            elif t.kind == "round":  # a synchronous round: the step of each agent
+                self.taken.update(p.label for p in t.parts)
         for name, idx in run.witnesses.items():
             if name in self.unwitnessed:
                 self.unwitnessed.discard(name)

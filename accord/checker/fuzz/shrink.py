@@ -24,14 +24,15 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from accord import ir
 from accord.checker.fuzz.stepper import Failure, Run, Stepper
 from accord.ir.types import Inst
 from accord.semantics.model import State, StepError, Transition
 
-#: kind, label, actor, bindings, message, channel, detail
-Name = tuple[str, str, Inst | None, tuple[tuple[str, str], ...], str | None, str | None, str | None]
+#: kind, label, actor, bindings (for a round: the names of its parts), message, channel, detail
+Name = tuple[str, str, Inst | None, tuple[Any, ...], str | None, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Named:
 
 
 def step_name(tr: Transition) -> Name:
+    """What a step is, independently of the state it leaves (a round: what each agent did in it)."""
+    if tr.kind == "round":
+        return (tr.kind, tr.label, tr.actor, tuple(step_name(p) for p in tr.parts), None, None, tr.detail)
     return (tr.kind, tr.label, tr.actor, tr.bindings, tr.message, tr.channel, tr.detail)
 
 

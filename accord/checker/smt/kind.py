@@ -38,7 +38,6 @@ from accord.diagnostics import Diagnostic
 from accord.semantics.layout import Layout
 from accord.semantics.model import Model, State, Transition
 
-
 _RAISED = ("assert", "runtime error", "channel overflow", "(a step")
 
 
