@@ -97,7 +97,18 @@ def test_the_rerun_command_finds_the_same_first_failure(tmp_path):
     assert "--no-swarm" in next(n for n in notes[0] if n.startswith("rerun: "))
 
 
-def test_nothing_found_is_exit_3_and_says_so(tmp_path):
+def test_the_default_save_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = spec(tmp_path, RACE)
+    code, out, _ = run(["fuzz", f, "--seed", "9"])
+    assert code == 12
+    saved = tmp_path / ".accord" / "fuzz" / "Race-9.json"
+    assert saved.is_file() and "note: replay: accord replay .accord/fuzz/Race-9.json" in out
+    assert run(["replay", str(saved)])[0] == 12
+
+
+def test_nothing_found_is_exit_3_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     f = spec(tmp_path, FINE)
     code, out, _ = run(["fuzz", f, "--seed", "1", "--runs", "20", "--depth", "5"])
     assert code == 3
@@ -217,3 +228,11 @@ def test_fuzz_and_replay_reports_follow_the_json_schema(tmp_path):
     data = json.loads(out)
     jsonschema.validate(data, schema)
     assert data["verdict"] == "unknown" and data["limit"] in ("runs", None) and data["complete"] is False
+
+
+def test_every_report_format_takes_a_fuzz_result(tmp_path):
+    f = spec(tmp_path, STUCK)
+    for fmt, marker in [("mermaid", "sequenceDiagram"), ("sarif", '"version": "2.1.0"'), ("junit", "<testsuite"),
+                        ("markdown", "deadlock"), ("itf", '"#meta"')]:
+        code, out, _ = run(["fuzz", f, "--seed", "1", "--no-save", "--format", fmt])
+        assert code == 11 and marker in out, fmt

@@ -86,9 +86,10 @@ def _result(proto: ir.Protocol, cfg: Config, search: VectorSearch, notes: list[s
             if p.name in results:
                 continue
             blocked = liveness_blocked(results)
-            if view is None or blocked is not None:
-                why = blocked or (partial if not complete else "not checked: the search stopped at the first violation")
-                results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, why, span=p.span)
+            if view is None or blocked is not None:  # in the generic engine's order of reasons
+                why = (partial if not complete else "not checked: the search stopped at the first violation") \
+                    if view is None else blocked
+                results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.UNKNOWN, why or "", span=p.span)
             else:
                 results[p.name] = check_liveness(view, p)  # type: ignore[arg-type]
     stats = search.stats
