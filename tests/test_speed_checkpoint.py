@@ -22,7 +22,7 @@ def summary(res):
             [(r.name, r.verdict.value, [st.state for st in r.trace.steps] if r.trace else None) for r in res.results])
 
 
-@pytest.mark.parametrize("opts", [dict(), dict(hash_compaction=True), dict(por=True), dict(strategy="dfs")],
+@pytest.mark.parametrize("opts", [{}, {"hash_compaction": True}, {"por": True}, {"strategy": "dfs"}],
                          ids=["plain", "compact", "por", "dfs"])
 def test_a_resumed_search_ends_as_an_uninterrupted_one(tmp_path, opts):
     proto, _ = load_file(GT / "T13-DL.accord")
@@ -35,7 +35,6 @@ def test_a_resumed_search_ends_as_an_uninterrupted_one(tmp_path, opts):
     assert second.limit == "states" and first.stats.distinct < second.stats.distinct < whole.stats.distinct
     last = check(proto, Config(resume=ck, **base))
     assert summary(last) == summary(whole)
-    assert last.stats.seconds >= second.stats.seconds
 
 
 def test_a_checkpoint_from_another_search_is_refused(tmp_path):
