@@ -63,9 +63,10 @@ def load(rel: str, consts: dict[str, int] | None = None) -> Any:
 def summary(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
     props = tuple((x.name, x.kind, x.verdict.value, x.message, x.trace.length if x.trace else None,
-                   tuple(st.state for st in x.trace.steps) if x.trace else None) for x in r.results)
-    return (s.distinct, s.depth, s.generated, s.initial, s.terminal, s.queue, r.complete, r.limit, props,
-            tuple(s.coverage_missing), tuple(r.notes))
+                   tuple(st.state for st in x.trace.steps) if x.trace else None,
+                   (x.trace.loop_start, x.trace.stutter) if x.trace else None) for x in r.results)
+    return (s.distinct, s.depth, s.generated, s.initial, s.terminal, s.queue, s.transitions, r.complete, r.limit,
+            props, tuple(s.coverage_missing), tuple(r.notes))
 
 
 def _params() -> list[Any]:
@@ -76,8 +77,9 @@ def _params() -> list[Any]:
 @pytest.mark.parametrize("rel,consts", _params())
 @pytest.mark.parametrize("stop", [True, False], ids=["stop", "continue"])
 def test_same_results_as_the_generic_engine(rel: str, consts: dict[str, int], stop: bool) -> None:
+    # liveness included (the same graph goes to the same liveness checker), E!= counted
     proto = load(rel, consts)
-    cfg = {"stop_at_first": stop, "liveness": False, "symmetry": False}
+    cfg = {"stop_at_first": stop, "symmetry": False, "keep_graph": True}
     assert supported(proto, Config(**cfg)) == []
     fast = check_fast(proto, Config(**cfg))
     assert fast.stats.engine == "explicit-vector"
@@ -93,9 +95,9 @@ SLOW_PROTOCOLS = {"majority_vote", "majority_vote_broken", "majority_vote_broken
 @pytest.mark.parametrize("name,stop", [pytest.param(n, stop, marks=[pytest.mark.slow] if n in SLOW_PROTOCOLS else [])
                                        for n in PROTOCOLS for stop in (False, True) if not stop or "broken" in n])
 def test_protocols_agree(name: str, stop: bool) -> None:
-    # every protocol of the library is inside the fragment once liveness is left to the generic engine
+    # every protocol of the library is inside the fragment (symmetry reduction aside)
     proto = load(f"protocols/{name}")
-    cfg = {"stop_at_first": stop, "liveness": False, "symmetry": False}
+    cfg = {"stop_at_first": stop, "symmetry": False}
     assert supported(proto, Config(**cfg)) == []
     assert summary(check_fast(proto, Config(**cfg))) == summary(check(proto, Config(**cfg)))
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from accord.checker.compaction import (CompactStore, FingerprintTable, caveat, fingerprint,
-                                       omission_probability)
+from accord.checker.compaction import CompactStore, FingerprintTable, caveat, fingerprint, omission_probability
 from accord.checker.explicit import Config, check
 from accord.cli.main import cli
 from accord.dsl import load_file
@@ -63,7 +62,7 @@ def test_the_omission_bound_is_the_birthday_bound():
                                              ("T2-S", True), ("T26", False)])
 def test_compaction_gives_the_full_search_counts_and_traces(name, keep_going):
     proto, _ = load_file(GT / f"{name}.accord")
-    cfg = dict(stop_at_first=not keep_going, liveness=False)
+    cfg = {"stop_at_first": not keep_going, "liveness": False}
     full = check(proto, Config(**cfg))
     comp = check(proto, Config(hash_compaction=True, **cfg))
     f, c = full.stats, comp.stats

@@ -43,7 +43,7 @@ FILES = [GT / "T1-DL.accord", GT / "T11-DL.accord", GT / "T13-DL.accord", GT / "
          ROOT / "protocols" / "paxos_broken.accord"]
 
 
-@pytest.mark.parametrize("cfg", [dict(stop_at_first=False), dict(), dict(max_states=50), dict(max_depth=4)],
+@pytest.mark.parametrize("cfg", [{"stop_at_first": False}, {}, {"max_states": 50}, {"max_depth": 4}],
                          ids=["continue", "first", "max-states", "max-depth"])
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_two_workers_give_the_one_process_results(path, cfg):
@@ -53,7 +53,7 @@ def test_two_workers_give_the_one_process_results(path, cfg):
 
 def test_figures_of_a_stopped_parallel_search():
     # T1-DL stops at its deadlock at depth 4 (trace of 4 states) after storing 30 states, 3 still queued
-    one, many = _both(GT / "T1-DL.accord")
+    _one, many = _both(GT / "T1-DL.accord")
     assert summary(many)[:9] == ("violated", False, None, 30, 5, 85, 1, 1, 3)
 
 

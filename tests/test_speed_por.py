@@ -124,7 +124,7 @@ def test_an_invariant_reading_one_agent_leaves_the_others_reduced():
 
 def test_the_cycle_proviso_keeps_a_step_from_being_ignored(monkeypatch):
     red = run(SPIN, por=True)
-    r, last = _last(red, "b_unflipped")
+    r, _ = _last(red, "b_unflipped")
     assert (r.verdict.value, r.trace.length, red.stats.distinct) == ("violated", 4, 6)
     # without the proviso the reduction goes round A's cycle forever: the violation is missed
     monkeypatch.setattr(Reducer, "_proviso", staticmethod(lambda search, succ, depth: True))
@@ -158,8 +158,8 @@ role A { var x: bool = false  action a when not x { x := true }  on timeout { x 
     assert por_problems(timeout) == ["`on timeout` steps depend on every other step being disabled"]
     res = check(timeout, Config(por=True))
     assert res.stats.reduced is None
-    assert res.notes == ["partial-order reduction is off: `on timeout` steps depend on every other step being "
-                         "disabled"]
+    assert res.notes == [("partial-order reduction is off: `on timeout` steps depend on every other step being "
+                         "disabled")]
     assert por_problems(load(COUNTERS)) == []
 
 
@@ -181,7 +181,7 @@ _HEAVY = {"T17", "T2-S5", "T2-5", "T15", "T15-DL", "T15-LV", "T15-INV"}  # ~1-3 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in _HEAVY else [])
                                   for p in _CORPUS])
 def test_por_keeps_every_verdict_of_the_corpus(path):
-    proto, diags = load_file(path)
+    proto, _diags = load_file(path)
     assert proto is not None
     if por_problems(proto):  # refused: the run is the unreduced one, with a note saying why
         res = check(proto, Config(liveness=False, por=True, max_states=1))

@@ -36,7 +36,7 @@ class CheckpointError(Exception):
     """A checkpoint that cannot be used: missing, unreadable, or made for another search."""
 
 
-def identity(search: "_Search") -> str:
+def identity(search: _Search) -> str:
     """What a checkpoint must agree on with the search resuming it."""
     proto = search.proto
     spec = proto.source.text if proto.source is not None else repr(proto.decls)
@@ -46,7 +46,7 @@ def identity(search: "_Search") -> str:
     return hashlib.blake2b(repr((spec, consts, settings)).encode(), digest_size=16).hexdigest()
 
 
-def save(search: "_Search", path: str) -> None:
+def save(search: _Search, path: str) -> None:
     """Write the search's state to ``path`` (atomically: a temporary file, then a rename)."""
     if search.dropped:
         return  # states were dropped by the depth limit: resuming would miss them
@@ -74,7 +74,7 @@ def save(search: "_Search", path: str) -> None:
     os.replace(tmp, path)
 
 
-def restore(search: "_Search", path: str) -> None:
+def restore(search: _Search, path: str) -> None:
     """Load ``path`` into a freshly built search (instead of ``start()``)."""
     try:
         with open(path, "rb") as fh:
@@ -104,4 +104,4 @@ def restore(search: "_Search", path: str) -> None:
         search.reducer.expanded, search.reducer.reduced = data["por"]
 
 
-__all__ = ["save", "restore", "identity", "CheckpointError"]
+__all__ = ["CheckpointError", "identity", "restore", "save"]

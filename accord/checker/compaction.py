@@ -166,4 +166,4 @@ class CompactStore:
         return self.table.nbytes + len(self.parent) * (8 + 8 + 4)
 
 
-__all__ = ["fingerprint", "omission_probability", "caveat", "FingerprintTable", "CompactStore", "BITS"]
+__all__ = ["BITS", "CompactStore", "FingerprintTable", "caveat", "fingerprint", "omission_probability"]

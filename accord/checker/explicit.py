@@ -32,6 +32,7 @@ from accord import ir
 from accord.checker.result import CheckResult, PropertyResult, Stats, Trace, Verdict
 from accord.checker.store import FullStore, Tracer, rss_bytes
 from accord.checker.symmetry import Symmetry, symmetry_problems
+from accord.checker.verdicts import coverage, finish_result, judge_safety, partial_text, speed_options
 from accord.semantics.model import Model, State, StepError
 
 Progress = Callable[[dict[str, Any]], None]
@@ -385,7 +386,7 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
             notes.append(f"symmetry reduction is off: exact canonicalisation would try {perms:,} permutations "
                          f"(at most {MAX_PERMUTATIONS:,} are tried); counts are of states, not orbits")
     want_live = cfg.liveness and bool(live_props)
-    use_por, use_compact = _speed_options(proto, cfg, want_live, notes)
+    use_por, use_compact = speed_options(proto, cfg, want_live, notes)
     if cfg.workers > 1:
         from accord.checker.parallel import check_parallel, parallel_problems
 
@@ -432,66 +433,6 @@ def check(proto: ir.Protocol, cfg: Config | None = None) -> CheckResult:
     return finish_result(proto, cfg, results, stats, complete, search.limit, notes)
 
 
-def _speed_options(proto: ir.Protocol, cfg: Config, want_live: bool, notes: list[str]) -> tuple[bool, bool]:
-    """Whether partial-order reduction and hash compaction apply; notes say why not."""
-    use_por, use_compact = cfg.por, cfg.hash_compaction
-    if use_por:
-        from accord.checker.por import por_problems
-
-        why = ["the spec has liveness properties, which are checked on the unreduced state space"] \
-            if want_live else por_problems(proto)
-        if why:
-            use_por = False
-            notes.append("partial-order reduction is off: " + "; ".join(why[:3]))
-    if use_compact and want_live:
-        use_compact = False
-        notes.append("hash compaction is off: liveness properties need the states themselves")
-    return use_por, use_compact
-
-
-def judge_safety(proto: ir.Protocol, results: dict[str, PropertyResult], complete: bool, check_deadlock: bool,
-                 witnesses: dict[str, Trace], partial: str) -> None:
-    """Fill in the verdicts of invariants, agreement, deadlock and reachable not violated by the search."""
-    for p in proto.properties:
-        if p.name in results:
-            continue
-        if p.kind in (ir.PropKind.INVARIANT, ir.PropKind.AGREEMENT, ir.PropKind.DEADLOCK):
-            if p.kind is ir.PropKind.DEADLOCK and not check_deadlock:
-                continue
-            results[p.name] = PropertyResult(p.name, p.kind.value, Verdict.HOLDS if complete else Verdict.UNKNOWN,
-                                             "" if complete else partial, span=p.span)
-        elif p.kind is ir.PropKind.REACHABLE:
-            if p.name in witnesses:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.HOLDS, "a witness was found",
-                                                 witnesses[p.name], p.span)
-            elif complete:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.VIOLATED,
-                                                 f"no reachable state satisfies `{p.name}`: the spec is vacuous "
-                                                 "here", None, p.span)
-            else:
-                results[p.name] = PropertyResult(p.name, "reachable", Verdict.UNKNOWN, partial, span=p.span)
-
-
-def finish_result(proto: ir.Protocol, cfg: Config, results: dict[str, PropertyResult], stats: Stats,
-                  complete: bool, limit: str | None, notes: list[str]) -> CheckResult:
-    """The CheckResult, properties in declaration order; under hash compaction every verdict
-    that rests on the search having seen every state carries the omission probability."""
-    if stats.fingerprint_bits:
-        from accord.checker.compaction import caveat, omission_probability
-
-        stats.omission_probability = omission_probability(stats.distinct)
-        text = caveat(stats.distinct)
-        for r in results.values():
-            if r.kind in ("invariant", "agreement", "deadlock") and r.verdict is Verdict.HOLDS:
-                r.message = text
-            elif r.kind == "reachable" and r.verdict is Verdict.VIOLATED:
-                r.message += f" ({text.replace('holds ', '', 1)})"
-        notes.append(text)
-    ordered = [results[p.name] for p in proto.properties if p.name in results]
-    ordered.extend(r for name, r in results.items() if r not in ordered)
-    return CheckResult(proto.name, ordered, stats, complete, limit, dict(cfg.parameters), notes)
-
-
 #: symmetry reduction tries every permutation of the symmetric roles' instances; past this many
 #: (7! = 5,040) it is switched off with a note rather than left to run for ever
 MAX_PERMUTATIONS = 5040
@@ -522,15 +463,3 @@ def _partial(search: Any) -> str:
     if search.stopped:
         return "not decided: the search stopped at the first violation (use --continue to go on)"
     return partial_text(search.limit, search.explored_depth, search.count)
-
-
-def partial_text(limit: str | None, explored_depth: int, count: int) -> str:
-    why = {"states": "state limit", "seconds": "time limit", "memory": "memory limit", "depth": "depth limit"}
-    reason = why.get(limit or "", "search stopped")
-    return f"no violation up to depth {explored_depth} ({count:,} states; {reason} reached)"
-
-
-def coverage(model: Model, taken_units: set[int]) -> list[str]:
-    """The step labels no explored transition took."""
-    seen_labels = {model.units[u][0] for u in taken_units}
-    return [label for label in model.labels if label not in seen_labels]

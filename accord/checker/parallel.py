@@ -31,8 +31,9 @@ so the same exchange runs over sockets between machines):
 ``("commit", level, ranks, cut, known)``
     store the new states whose key is at most ``cut`` (None: all) at ``level``,
     with the given global ranks (bytes, in key order); ``known``: property names
-    already decided. Reply ``("committed", stored, generated, terminal, left)``
-    (the level's expansions within the cut; ``left``: frontier states not expanded).
+    already decided. Reply ``("committed", stored, generated, terminal, left, cpu)``
+    (the level's expansions within the cut; ``left``: frontier states not expanded;
+    ``cpu``: seconds of CPU the worker spent on the level).
 ``("expand", level, deadline)``
     expand the frontier in rank order. Reply ``("expanded", outboxes, stopped_at,
     events)``: one blob per other worker (candidates it owns), the first rank
@@ -64,9 +65,10 @@ from typing import Any
 
 from accord import ir
 from accord.checker.compaction import fingerprint
-from accord.checker.explicit import Config, _peak_mb, coverage, finish_result, judge_safety, partial_text
+from accord.checker.explicit import Config, _peak_mb
 from accord.checker.parallel_worker import _enc, _Worker, _worker_main
 from accord.checker.result import CheckResult, PropertyResult, Stats, Trace, Verdict
+from accord.checker.verdicts import coverage, finish_result, judge_safety, partial_text
 
 
 def parallel_problems(cfg: Config, want_live: bool, use_por: bool) -> str:
@@ -98,6 +100,8 @@ def check_parallel(proto: ir.Protocol, cfg: Config, use_sym: bool, compact: bool
     judge_safety(proto, results_d, coord.complete, coord.local.search.check_deadlock, witnesses, partial)
     stats = coord.stats
     stats.coverage_missing = coverage(coord.local.model, units) if coord.complete else []
+    notes.append(f"{coord.k} search processes: {coord.worker_cpu:.1f}s of CPU in all; the slowest process of each "
+                 f"level, plus the coordinator, adds up to {coord.critical:.1f}s (the wall time on {coord.k} idle cores)")
     return finish_result(proto, cfg, results_d, stats, coord.complete, coord.limit, notes)
 
 
@@ -113,8 +117,8 @@ class _Coordinator:
         self.procs: list[Any] = []
         for w in range(k):
             mine, theirs = ctx.Pipe()
-            p = ctx.Process(target=_worker_main, args=(theirs, w, k, proto, wcfg, use_sym, compact, self.by_hash),
-                            daemon=True)
+            p = ctx.Process(  # type: ignore[attr-defined]
+                target=_worker_main, args=(theirs, w, k, proto, wcfg, use_sym, compact, self.by_hash), daemon=True)
             p.start()
             theirs.close()
             self.conns.append(mine)
@@ -130,6 +134,8 @@ class _Coordinator:
         self.explored_depth = 0
         self.worker_bytes = 0
         self.worker_peak = 0.0
+        self.critical = 0.0  # seconds of CPU on the slowest worker, level by level
+        self.worker_cpu = 0.0
 
     # ------------------------------------------------------------------ messages
     def _recv(self, w: int) -> Any:
@@ -185,6 +191,8 @@ class _Coordinator:
         known = sorted(set(self.found) | set(self.reach))
         done = self._all([("commit", level, ranks[w].tobytes(), cut, known) for w in range(self.k)])
         self._record(events, cut)
+        self.critical += max(r[5] for r in done)  # the level ends when its slowest worker does
+        self.worker_cpu += sum(r[5] for r in done)
         stored = sum(r[1] for r in done)
         return stored, sum(r[2] for r in done), sum(r[3] for r in done), sum(r[4] for r in done), cut
 
@@ -232,6 +240,7 @@ class _Coordinator:
     def run(self) -> None:
         cfg, s, k = self.cfg, self.stats, self.k
         started = time.monotonic()
+        cpu0 = time.process_time()
         self.deadline = started + cfg.max_seconds if cfg.max_seconds is not None else None
         search = self.local.search
         inits = search.model.initial_states()
@@ -289,6 +298,7 @@ class _Coordinator:
                 break
         s.distinct = total
         s.seconds = time.monotonic() - started
+        self.critical += time.process_time() - cpu0  # the coordinator's own work sits between the levels
         s.queue = left + width
         self.complete = not s.queue and not self.stopped and self.limit is None
         # the depth fully explored: levels below the shallowest unexpanded state

@@ -194,15 +194,23 @@ class _Worker:
         return out
 
     def serve(self, conn: Any) -> None:
+        level_cpu = 0.0
         while True:
             msg = conn.recv()
             op = msg[0]
+            started = time.process_time()
             if op == "deliver":
-                conn.send(self.deliver(msg[1]))
+                reply = self.deliver(msg[1])
+                level_cpu += time.process_time() - started
+                conn.send(reply)
             elif op == "commit":
-                conn.send(self.commit(*msg[1:]))
+                reply = self.commit(*msg[1:])
+                conn.send((*reply, level_cpu + time.process_time() - started))
+                level_cpu = 0.0
             elif op == "expand":
-                conn.send(self.expand(*msg[1:]))
+                reply = self.expand(*msg[1:])
+                level_cpu += time.process_time() - started
+                conn.send(reply)
             elif op == "chain":
                 conn.send(("chain", self.chain(msg[1])))
             elif op == "finish":

@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import resource
 from array import array
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from accord.checker.result import Trace
 from accord.checker.trace import rebuild, violation_step
@@ -98,6 +99,7 @@ class Tracer:
             return rebuild(self.model, [st], self.canon)
         trace = self.along(keys)
         last = trace.steps[-1].state
+        assert last is not None
         for tr, nxt in self.model.successors(last, record=True, errors=[]):
             if self.canon(nxt) == st:
                 trace.steps.append(violation_step(tr, nxt))
@@ -111,8 +113,10 @@ class Tracer:
         stored state is an orbit representative whose bindings may name other instances).
         """
         trace = self.along(keys)
+        last = trace.steps[-1].state
+        assert last is not None
         errs: list[StepError] = []
-        self.model.protocol_successors(trace.steps[-1].state, record=True, errors=errs)
+        self.model.protocol_successors(last, record=True, errors=errs)
         found = next((e.transition for e in errs if e.transition.label == transition.label
                       and str(e.violation) == text), transition)
         trace.steps.append(violation_step(found, None))
